@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+/**
+ * The gateway's configuration: read from the environment and validated once at start. A bad or
+ * missing setting becomes a ConfigError whose message names it; server.ts prints that one line and
+ * exits.
+ */
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const bool = (name: string, fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      const normalized = value.trim().toLowerCase();
+      if (['true', '1', 'yes'].includes(normalized)) return true;
+      if (['false', '0', 'no'].includes(normalized)) return false;
+      ctx.addIssue({ code: 'custom', message: `${name} must be true or false, got "${value}"` });
+      return z.NEVER;
+    });
+
+const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+const postgresUrl = z
+  .string()
+  .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// or postgresql:// URL')
+  .optional();
+
+const optionalSecret = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
+
+const EnvSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  PORT: int(0, 65_535, 8080),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: postgresUrl,
+  DATABASE_LISTEN_URL: postgresUrl,
+  DATABASE_POOL_MAX: int(1, 100, 10),
+  OASIS_DATA_DIR: z.string().min(1).default('.data/pglite'),
+  GITHUB_WEBHOOK_SECRET: optionalSecret,
+  GITHUB_WEBHOOK_SECRET_PREVIOUS: optionalSecret,
+  GITHUB_WEBHOOK_MAX_BYTES: int(1, 100 * 1024 * 1024, 25 * 1024 * 1024),
+  GITHUB_WEBHOOK_STORE_TIMEOUT_MS: int(100, 60_000, 8_000),
+  SUPABASE_JWT_SECRET: optionalSecret,
+  OASIS_PUBLIC_READ: bool('OASIS_PUBLIC_READ', false),
+  MIGRATE_ON_START: bool('MIGRATE_ON_START', true),
+  INGEST_MAX_BYTES: int(1, 100 * 1024 * 1024, 1024 * 1024),
+  SHUTDOWN_GRACE_MS: int(0, 60_000, 10_000),
+  FEED_MAX_CLIENTS: int(1, 100_000, 1_000),
+  FEED_KEEPALIVE_MS: int(100, 600_000, 15_000),
+  FEED_CLIENT_BUFFER: int(1, 100_000, 1_000),
+  AGENT_OFFLINE_CHECK_MS: int(100, 3_600_000, 15_000),
+});
+
+export interface GatewayConfig {
+  production: boolean;
+  port: number;
+  host: string;
+  database: { url?: string; listenUrl?: string; poolMax: number; dataDir: string };
+  secrets: { jwt?: string; githubWebhook?: string; githubWebhookPrevious?: string };
+  github: { maxBytes: number; storeTimeoutMs: number };
+  publicRead: boolean;
+  migrateOnStart: boolean;
+  ingestMaxBytes: number;
+  shutdownGraceMs: number;
+  feed: { maxClients: number; keepaliveMs: number; clientBuffer: number };
+  agents: { offlineCheckMs: number };
+}
+
+/** A config whose secrets are all present: what the app runs with once local defaults are filled in. */
+export type ResolvedConfig = GatewayConfig & { secrets: { jwt: string; githubWebhook: string; githubWebhookPrevious?: string } };
+
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  const name = issue.path.join('.');
+  return issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${firstIssue(parsed.error)}`);
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  if (production) {
+    // In production nothing is generated: a missing secret is an operator error, named here.
+    for (const name of ['DATABASE_URL', 'SUPABASE_JWT_SECRET', 'GITHUB_WEBHOOK_SECRET'] as const) {
+      if (!e[name]) throw new ConfigError(`invalid configuration: ${name} is required when NODE_ENV=production`);
+    }
+  }
+  if (e.SUPABASE_JWT_SECRET !== undefined && e.SUPABASE_JWT_SECRET.length < 32) {
+    throw new ConfigError('invalid configuration: SUPABASE_JWT_SECRET must be at least 32 characters');
+  }
+  return {
+    production,
+    port: e.PORT,
+    host: e.HOST,
+    database: { url: e.DATABASE_URL, listenUrl: e.DATABASE_LISTEN_URL, poolMax: e.DATABASE_POOL_MAX, dataDir: e.OASIS_DATA_DIR },
+    secrets: { jwt: e.SUPABASE_JWT_SECRET, githubWebhook: e.GITHUB_WEBHOOK_SECRET, githubWebhookPrevious: e.GITHUB_WEBHOOK_SECRET_PREVIOUS },
+    github: { maxBytes: e.GITHUB_WEBHOOK_MAX_BYTES, storeTimeoutMs: e.GITHUB_WEBHOOK_STORE_TIMEOUT_MS },
+    publicRead: e.OASIS_PUBLIC_READ,
+    migrateOnStart: e.MIGRATE_ON_START,
+    ingestMaxBytes: e.INGEST_MAX_BYTES,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    feed: { maxClients: e.FEED_MAX_CLIENTS, keepaliveMs: e.FEED_KEEPALIVE_MS, clientBuffer: e.FEED_CLIENT_BUFFER },
+    agents: { offlineCheckMs: e.AGENT_OFFLINE_CHECK_MS },
+  };
+}

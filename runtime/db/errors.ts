@@ -1,0 +1,25 @@
+/** Classifies database errors so the HTTP layer can answer 4xx for the caller's fault, 503 for an outage. */
+
+function field(error: unknown, name: string): unknown {
+  return error !== null && typeof error === 'object' ? (error as Record<string, unknown>)[name] : undefined;
+}
+
+/** SQLSTATE 42501: a row-level-security policy (or a missing grant) refused the statement. */
+export function isPermissionDenied(error: unknown): boolean {
+  return field(error, 'code') === '42501';
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return field(error, 'code') === '23505';
+}
+
+const UNAVAILABLE_SQLSTATE = /^(08|57P0[123]|53300)/;
+const UNAVAILABLE_MESSAGE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|timeout exceeded when trying to connect|PGlite is closed|Client has encountered a connection error|database unavailable|Cannot use a pool after calling end/i;
+
+/** The database cannot be reached or is shutting down: a dependency outage, answered with 503. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = field(error, 'code');
+  if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || /^E[A-Z]+$/.test(code))) return true;
+  const message = field(error, 'message');
+  return typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message);
+}

@@ -1,0 +1,22 @@
+import { ConfigError, loadConfig } from '../config.js';
+import { createLogger } from '../log.js';
+import { projectRoot } from '../paths.js';
+import { migrate, readMigrationFiles } from './migrate.js';
+import { openDatabase } from './open.js';
+
+/** `npm run migrate`: applies pending migrations and policies to DATABASE_URL (or the embedded database). */
+const logger = createLogger({ service: 'vitana-migrate' });
+
+try {
+  const config = loadConfig();
+  const db = await openDatabase(config.database, logger);
+  try {
+    const result = await migrate(db, readMigrationFiles(projectRoot()), logger);
+    logger.info('migrations current', { applied: result.applied, alreadyApplied: result.skipped, database: db.kind });
+  } finally {
+    await db.close();
+  }
+} catch (error) {
+  logger.log('CRITICAL', error instanceof ConfigError ? error.message : `migration failed: ${(error as Error).message}`);
+  process.exit(1);
+}

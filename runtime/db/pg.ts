@@ -1,0 +1,148 @@
+import pg from 'pg';
+import type { Logger } from '../log.js';
+import type { Database, Listener, ListenOptions, QueryResult, Queryable, Session } from './types.js';
+
+// bigint ids fit in a JS number for any realistic table; parse them so both backends return numbers.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
+
+export interface PgOptions {
+  url: string;
+  /** Session-mode or direct URL for LISTEN (a transaction-mode pooler silently drops LISTEN). */
+  listenUrl?: string;
+  max?: number;
+  logger: Logger;
+}
+
+async function run<R>(client: pg.Pool | pg.PoolClient | pg.Client, sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+  // Never a named query: Supabase's transaction pooler does not keep prepared statements.
+  const result = await client.query(sql, params as unknown[] | undefined);
+  return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+}
+
+function queryable(client: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    query: (sql, params) => run(client, sql, params),
+    // Without parameters node-postgres uses the simple protocol, which accepts several statements.
+    exec: async (sql) => {
+      await client.query(sql);
+    },
+  };
+}
+
+async function inTransaction<T>(client: pg.PoolClient, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  await client.query('begin');
+  try {
+    const result = await fn(queryable(client));
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  }
+}
+
+/** Supabase's transaction pooler listens on 6543; LISTEN and advisory locks do not work through it. */
+export function isTransactionPoolerUrl(url: string): boolean {
+  try {
+    return new URL(url).port === '6543';
+  } catch {
+    return false;
+  }
+}
+
+export function createPgDatabase(options: PgOptions): Database {
+  const pool = new pg.Pool({ connectionString: options.url, max: options.max ?? 10, connectionTimeoutMillis: 5_000 });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', (error) => options.logger.warn('idle database connection lost', { error: error.message }));
+
+  const session = async <T>(fn: (s: Session) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      return await fn({ ...queryable(client), transaction: (inner) => inTransaction(client, inner) });
+    } finally {
+      client.release();
+    }
+  };
+
+  return {
+    kind: 'pg',
+    ...queryable(pool),
+    transaction: async (fn) => {
+      const client = await pool.connect();
+      try {
+        return await inTransaction(client, fn);
+      } finally {
+        client.release();
+      }
+    },
+    session,
+    listen: (channel, listenOptions) => listenPg(options.listenUrl ?? options.url, channel, listenOptions, options.logger),
+    close: () => pool.end(),
+  };
+}
+
+const RECONNECT_DELAY_MS = [100, 500, 1_000, 2_000, 5_000];
+
+/**
+ * One dedicated connection per instance that LISTENs on `channel`. If it drops, it reconnects with
+ * back-off and tells the caller (`onReconnect`) so it can catch up from the table.
+ */
+async function listenPg(url: string, channel: string, options: ListenOptions, logger: Logger): Promise<Listener> {
+  if (isTransactionPoolerUrl(url)) {
+    throw new Error('LISTEN needs a session-mode or direct database URL (port 5432), not the transaction pooler (port 6543): set DATABASE_LISTEN_URL');
+  }
+  let closed = false;
+  let client: pg.Client | null = null;
+  let attempt = 0;
+
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    next.on('notification', (message) => {
+      if (message.channel === channel) options.onNotify(message.payload ?? '');
+    });
+    next.on('error', (error) => {
+      if (closed) return;
+      options.onDisconnect?.(error);
+      logger.warn('feed listener connection lost', { error: error.message });
+      void reconnect();
+    });
+    await next.connect();
+    // Identifiers cannot be bound; the channel name is ours, quote it anyway.
+    await next.query(`listen "${channel.replaceAll('"', '""')}"`);
+    client = next;
+  };
+
+  let reconnecting = false;
+  const reconnect = async (): Promise<void> => {
+    if (reconnecting || closed) return;
+    reconnecting = true;
+    const old = client;
+    client = null;
+    old?.end().catch(() => {});
+    while (!closed) {
+      const delay = RECONNECT_DELAY_MS[Math.min(attempt, RECONNECT_DELAY_MS.length - 1)]!;
+      attempt += 1;
+      await new Promise((resolve) => setTimeout(resolve, delay).unref());
+      if (closed) break;
+      try {
+        await connect();
+        attempt = 0;
+        logger.info('feed listener reconnected', { channel });
+        options.onReconnect?.();
+        break;
+      } catch (error) {
+        logger.warn('feed listener reconnect failed', { error: (error as Error).message, attempt });
+      }
+    }
+    reconnecting = false;
+  };
+
+  await connect();
+  return {
+    close: async () => {
+      closed = true;
+      await client?.end().catch(() => {});
+      client = null;
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import type { Database, Listener, QueryResult, Queryable, Session } from './types.js';
+
+export interface PgliteOptions {
+  /** A directory for persistent data, or undefined for an in-memory database. */
+  dataDir?: string;
+}
+
+type PgliteLike = Pick<PGlite, 'query' | 'exec'>;
+
+async function run<R>(db: PgliteLike, sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+  const result = await db.query<R>(sql, params ? [...params] : undefined);
+  return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+}
+
+function queryable(db: PgliteLike): Queryable {
+  return {
+    query: (sql, params) => run(db, sql, params),
+    exec: async (sql) => {
+      await db.exec(sql);
+    },
+  };
+}
+
+/**
+ * Embedded PostgreSQL (WASM). It is a single connection: PGlite queues transactions, so "a session"
+ * is simply the database itself and concurrency becomes serial, which is all a laptop needs.
+ */
+export async function createPgliteDatabase(options: PgliteOptions = {}): Promise<Database> {
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const db = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
+  await db.waitReady;
+
+  const transaction = <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> =>
+    db.transaction((tx) => fn(queryable(tx)));
+
+  const self: Session = { ...queryable(db), transaction };
+
+  return {
+    kind: 'pglite',
+    ...self,
+    session: (fn) => fn(self),
+    listen: async (channel, options): Promise<Listener> => {
+      const unsubscribe = await db.listen(channel, options.onNotify);
+      return { close: () => unsubscribe() };
+    },
+    close: async () => {
+      if (!db.closed) await db.close();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * The one database interface the rest of the code sees. Two implementations: node-postgres (a real
+ * PostgreSQL / Supabase) and PGlite (embedded, for laptops and tests). Only repositories write SQL.
+ */
+
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+export interface Queryable {
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /** Runs a script of several statements without parameters (migration files). */
+  exec(sql: string): Promise<void>;
+}
+
+/** A single connection held for a while (migrations hold a session-level advisory lock on one). */
+export interface Session extends Queryable {
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+}
+
+/** Called with the payload of each NOTIFY on a channel. */
+export type NotifyHandler = (payload: string) => void;
+
+export interface Listener {
+  /** Resolves when the LISTEN connection is closed. */
+  close(): Promise<void>;
+}
+
+export interface ListenOptions {
+  onNotify: NotifyHandler;
+  /** Called after the LISTEN connection was lost and re-established (notifications may have been missed). */
+  onReconnect?: () => void;
+  /** Called when the connection is lost (before reconnecting). */
+  onDisconnect?: (error: unknown) => void;
+}
+
+export interface Database extends Session {
+  readonly kind: 'pg' | 'pglite';
+  /** Runs `fn` on one dedicated connection, released afterwards. */
+  session<T>(fn: (session: Session) => Promise<T>): Promise<T>;
+  listen(channel: string, options: ListenOptions): Promise<Listener>;
+  close(): Promise<void>;
+}
+
+/** The PostgreSQL roles our requests run as, the same ones Supabase has. */
+export type DbRole = 'service_role' | 'authenticated' | 'anon';
+
+export interface DbIdentity {
+  role: DbRole;
+  /** The JWT claims as Supabase's `auth.jwt()` returns them. */
+  claims: Record<string, unknown>;
+}

@@ -1,0 +1,66 @@
+import type { Caller } from '../http/auth.js';
+import { UNSET_VTID } from '../vtid/parse.js';
+import type { EventStatus, IngestBody } from './schema.js';
+
+/** An event about to be stored: the repository's input. Pure data. */
+export interface NewEvent {
+  ts?: string;
+  vtid: string;
+  source: string;
+  kind: string;
+  status: EventStatus;
+  layer?: string | null;
+  module?: string | null;
+  title?: string | null;
+  repo?: string | null;
+  ref?: string | null;
+  sha?: string | null;
+  actor?: string | null;
+  url?: string | null;
+  externalId?: string | null;
+  tenant: string;
+  metadata: Record<string, unknown>;
+  payload?: unknown;
+}
+
+/** Where service callers' events go when they name no tenant. */
+export const SYSTEM_TENANT = 'system';
+
+/**
+ * The tenant an event is written for. An authenticated caller writes for its own tenant unless it
+ * names another one; whether it may is decided by the row-level-security policy, not here.
+ */
+export function tenantFor(caller: Caller, requested: string | undefined): string {
+  if (requested !== undefined) return requested;
+  if (caller.kind === 'user' && caller.tenant) return caller.tenant;
+  return SYSTEM_TENANT;
+}
+
+function legacyVtid(metadata: Record<string, unknown> | undefined): string | undefined {
+  const value = metadata?.vtid;
+  return typeof value === 'string' && value.length > 0 ? value.toUpperCase() : undefined;
+}
+
+/** Pure: a validated ingest body (either shape) -> the event to store. `raw` is kept as the payload. */
+export function toNewEvent(body: IngestBody, caller: Caller, raw: unknown): NewEvent {
+  return {
+    ts: body.ts,
+    vtid: body.vtid ?? legacyVtid(body.metadata) ?? UNSET_VTID,
+    // The schema guarantees one of each pair is present.
+    source: (body.source ?? body.service)!,
+    kind: (body.kind ?? body.event)!,
+    status: body.status ?? 'info',
+    layer: body.layer,
+    module: body.module,
+    title: body.title,
+    repo: body.repo,
+    ref: body.ref,
+    sha: body.sha,
+    actor: body.actor,
+    url: body.url,
+    externalId: body.externalId,
+    tenant: tenantFor(caller, body.tenant),
+    metadata: body.metadata ?? {},
+    payload: raw,
+  };
+}

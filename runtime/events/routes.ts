@@ -1,0 +1,100 @@
+import { createRoute } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { asRole } from '../db/as-role.js';
+import { isPermissionDenied } from '../db/errors.js';
+import type { Database } from '../db/types.js';
+import { authenticate, dbIdentity, type AuthOptions } from '../http/auth.js';
+import { conflict, forbidden, HttpError } from '../http/errors.js';
+import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';
+import { toNewEvent } from './new-event.js';
+import { insertEvent, listEvents } from './repository.js';
+import { EventListSchema, EventQuerySchema, IngestBodySchema, IngestResponseSchema } from './schema.js';
+
+export interface EventRoutesDeps {
+  db: Database;
+  auth: AuthOptions;
+  ingestMaxBytes: number;
+}
+
+export function eventRoutes(deps: EventRoutesDeps) {
+  const router = createRouter();
+
+  const ingest = createRoute({
+    method: 'post',
+    path: '/events/ingest',
+    tags: ['OASIS'],
+    summary: 'Record an event (agents, the deploy watcher)',
+    security: BEARER,
+    middleware: [
+      authenticate(deps.auth, 'write'),
+      bodyLimit({
+        maxSize: deps.ingestMaxBytes,
+        onError: () => {
+          // Close the connection: the unread rest of the body must not be parsed as the next request.
+          throw new HttpError(413, 'payload_too_large', `the body exceeds ${deps.ingestMaxBytes} bytes`, { Connection: 'close' });
+        },
+      }),
+    ] as const,
+    request: { body: { required: true, content: { 'application/json': { schema: IngestBodySchema } } } },
+    responses: {
+      201: jsonResponse('Stored.', IngestResponseSchema),
+      200: jsonResponse('Already stored under the same (source, externalId): the original id.', IngestResponseSchema),
+      400: errorResponse('Invalid JSON or fields; the message names them.'),
+      ...authErrors,
+      409: errorResponse('The (source, externalId) pair belongs to an event of another tenant.'),
+      413: errorResponse('Body too large.'),
+      415: errorResponse('Not application/json.'),
+    },
+  });
+
+  router.openapi(ingest, async (c) => {
+    const body = c.req.valid('json');
+    const caller = c.get('caller');
+    const event = toNewEvent(body, caller, await c.req.json());
+    c.set('vtid', event.vtid);
+    let outcome;
+    try {
+      outcome = await asRole(deps.db, dbIdentity(caller), (tx) => insertEvent(tx, event));
+    } catch (error) {
+      if (isPermissionDenied(error)) throw forbidden('wrong_tenant', `you may not write events for tenant "${event.tenant}"`);
+      throw error;
+    }
+    if (outcome.id === null) throw conflict('external_id_conflict', 'an event with this source and externalId exists for another tenant');
+    if (outcome.duplicate) return c.json({ ok: true as const, id: outcome.id, duplicate: true }, 200);
+    return c.json({ ok: true as const, id: outcome.id }, 201);
+  });
+
+  const query = createRoute({
+    method: 'get',
+    path: '/api/v1/oasis/events',
+    tags: ['OASIS'],
+    summary: 'Query events, newest first',
+    security: BEARER,
+    middleware: [authenticate(deps.auth, 'read')] as const,
+    request: { query: EventQuerySchema },
+    responses: {
+      200: jsonResponse('A page of events; pass nextCursor as `before` for the next one.', EventListSchema),
+      400: errorResponse('Invalid filter or limit.'),
+      ...authErrors,
+    },
+  });
+
+  router.openapi(query, async (c) => {
+    const q = c.req.valid('query');
+    if (q.vtid) {
+      c.set('vtid', q.vtid);
+      c.header('X-VTID', q.vtid);
+    }
+    const data = await asRole(deps.db, dbIdentity(c.get('caller')), (tx) =>
+      listEvents(
+        tx,
+        { vtid: q.vtid, source: q.source, kind: q.kind, status: q.status, layer: q.layer, module: q.module, since: q.since, until: q.until, before: q.before },
+        { limit: q.limit, offset: q.offset, includePayload: q.include === 'payload' },
+      ),
+    );
+    const nextCursor = data.length === q.limit ? data[data.length - 1]!.id : null;
+    return c.json({ ok: true as const, data, nextCursor }, 200);
+  });
+
+  return router;
+}

@@ -1,0 +1,111 @@
+import { z } from '@hono/zod-openapi';
+import { parseVtid, UNSET_VTID } from '../vtid/parse.js';
+
+/** The zod schemas of the OASIS event API: they validate requests and generate the OpenAPI document. */
+
+export const EVENT_STATUSES = ['queued', 'in_progress', 'success', 'failure', 'cancelled', 'info'] as const;
+export const EventStatusSchema = z.enum(EVENT_STATUSES).openapi('EventStatus');
+export type EventStatus = z.infer<typeof EventStatusSchema>;
+
+/** A VTID in either platform format, or UNSET; stored upper-case. */
+export const VtidSchema = z
+  .string()
+  .trim()
+  .refine((value) => value.toUpperCase() === UNSET_VTID || parseVtid(value) !== null, {
+    message: 'must be a VTID such as VTID-2026-0001 or DEV-CICDL-0031, or UNSET',
+  })
+  .transform((value) => value.toUpperCase())
+  .openapi({ type: 'string', example: 'VTID-2026-0001' });
+
+const text = (max: number) => z.string().min(1).max(max);
+const JsonObjectSchema = z.record(z.string(), z.unknown()).openapi({ type: 'object', additionalProperties: true });
+
+/**
+ * POST /events/ingest. The canonical shape (`source`, `kind`, …) and the legacy shape of the
+ * platform's docs (`service`, `event`, `metadata.vtid`) share one object: the domain function
+ * `toNewEvent` maps the legacy names, so the error messages still name the fields the client sent.
+ */
+export const IngestBodySchema = z
+  .object({
+    source: text(100).optional(),
+    kind: text(100).optional(),
+    service: text(100).optional().openapi({ description: 'Legacy name of `source`.' }),
+    event: text(100).optional().openapi({ description: 'Legacy name of `kind`.' }),
+    status: EventStatusSchema.optional(),
+    vtid: VtidSchema.optional(),
+    layer: text(64).optional(),
+    module: text(64).optional(),
+    title: text(500).optional(),
+    repo: text(200).optional(),
+    ref: text(255).optional(),
+    sha: z.string().regex(/^[0-9a-fA-F]{7,64}$/, 'must be a hex commit sha').optional(),
+    actor: text(200).optional(),
+    url: z.url().max(2048).optional(),
+    externalId: text(200).optional(),
+    ts: z.iso.datetime({ offset: true }).optional(),
+    tenant: text(100).optional(),
+    metadata: JsonObjectSchema.optional(),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if (body.source === undefined && body.service === undefined) ctx.addIssue({ code: 'custom', path: ['source'], message: 'source is required' });
+    if (body.kind === undefined && body.event === undefined) ctx.addIssue({ code: 'custom', path: ['kind'], message: 'kind is required' });
+  })
+  .openapi('IngestEvent');
+export type IngestBody = z.infer<typeof IngestBodySchema>;
+
+export const IngestResponseSchema = z
+  .object({ ok: z.literal(true), id: z.number().int(), duplicate: z.boolean().optional() })
+  .openapi('IngestResult');
+
+/** An event as the query API and the feed return it. */
+export const OasisEventSchema = z
+  .object({
+    id: z.number().int(),
+    ts: z.string().openapi({ format: 'date-time' }),
+    vtid: z.string(),
+    source: z.string(),
+    kind: z.string(),
+    status: EventStatusSchema,
+    layer: z.string().nullable(),
+    module: z.string().nullable(),
+    title: z.string().nullable(),
+    repo: z.string().nullable(),
+    ref: z.string().nullable(),
+    sha: z.string().nullable(),
+    actor: z.string().nullable(),
+    url: z.string().nullable(),
+    externalId: z.string().nullable(),
+    tenant: z.string(),
+    metadata: JsonObjectSchema,
+    payload: z.unknown().optional().openapi({ description: 'The raw body as received; only with include=payload.' }),
+  })
+  .openapi('OasisEvent');
+export type OasisEvent = z.infer<typeof OasisEventSchema>;
+
+const positiveInt = z.coerce.number().int().min(1);
+
+/** Filters shared by the query API and the live feed. */
+export const EventFilterSchema = z.object({
+  vtid: VtidSchema.optional(),
+  source: text(100).optional(),
+  kind: text(100).optional(),
+  status: EventStatusSchema.optional(),
+});
+
+export const EventQuerySchema = EventFilterSchema.extend({
+  layer: text(64).optional(),
+  module: text(64).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  offset: z.coerce.number().int().min(0).max(100_000).default(0),
+  before: positiveInt.optional().openapi({ description: 'Keyset cursor: the nextCursor of the previous page.' }),
+  include: z.enum(['payload']).optional(),
+  access_token: z.string().optional().openapi({ description: 'Bearer token for clients that cannot set headers.' }),
+});
+export type EventQuery = z.infer<typeof EventQuerySchema>;
+
+export const EventListSchema = z
+  .object({ ok: z.literal(true), data: z.array(OasisEventSchema), nextCursor: z.number().int().nullable() })
+  .openapi('EventList');

@@ -1,0 +1,66 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { ResolvedConfig } from '../config.js';
+import { migrate, readMigrationFiles } from '../db/migrate.js';
+import { openDatabase } from '../db/open.js';
+import type { Database } from '../db/types.js';
+import type { AppEnv } from '../http/env.js';
+import type { Logger } from '../log.js';
+import { projectRoot } from '../paths.js';
+import { createGatewayApp } from './app.js';
+
+export interface GatewayHandle {
+  url: string;
+  port: number;
+  db: Database;
+  app: OpenAPIHono<AppEnv>;
+  /** Stop accepting, let in-flight requests finish (up to the grace period), close the database. */
+  shutdown(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger: Logger;
+  /** Use this database instead of opening one from the config (tests share an embedded one). */
+  db?: Database;
+  clock?: () => Date;
+}
+
+export async function startGateway(config: ResolvedConfig, options: StartOptions): Promise<GatewayHandle> {
+  const { logger } = options;
+  const db = options.db ?? (await openDatabase(config.database, logger));
+  const migrationFiles = readMigrationFiles(projectRoot());
+  if (config.migrateOnStart) {
+    const result = await migrate(db, migrationFiles, logger);
+    logger.info('migrations current', { applied: result.applied.length, alreadyApplied: result.skipped, database: db.kind });
+  }
+
+  const app = createGatewayApp({ config, db, logger, migrationFiles, clock: options.clock });
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+
+  let stopping: Promise<void> | null = null;
+  const shutdown = () => {
+    stopping ??= (async () => {
+      logger.info('shutting down: no new connections, finishing in-flight requests', { graceMs: config.shutdownGraceMs });
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections that go idle after their last response are closed as soon as they do.
+      const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+      const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownGraceMs).unref());
+      if ((await Promise.race([closed, grace])) === 'timeout') {
+        logger.warn('grace period over: closing remaining connections');
+        server.closeAllConnections();
+      }
+      clearInterval(sweeper);
+      await db.close();
+      logger.info('shutdown complete');
+    })();
+    return stopping;
+  };
+
+  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, port, db, app, shutdown };
+}

@@ -1,0 +1,18 @@
+import type { Logger } from '../log.js';
+import type { Caller } from './auth.js';
+
+/** What middleware hands to handlers through `c.get(...)`. */
+export interface AppVariables {
+  caller: Caller;
+  logger: Logger;
+  /** The VTID a request is about; the request log line and the X-VTID header carry it. */
+  vtid?: string;
+  /** The error code of a rejected request, for its single log line. */
+  errorCode?: string;
+  /** An unexpected error, logged with the request line (never sent to the client). */
+  failure?: unknown;
+}
+
+export interface AppEnv {
+  Variables: AppVariables;
+}

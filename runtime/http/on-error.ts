@@ -1,0 +1,43 @@
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { isDatabaseUnavailable } from '../db/errors.js';
+import type { AppEnv } from './env.js';
+import { errorBody, HttpError } from './errors.js';
+
+function clientErrorCode(status: number): string {
+  if (status === 413) return 'payload_too_large';
+  if (status === 415) return 'unsupported_media_type';
+  if (status === 400) return 'invalid_request';
+  return 'http_error';
+}
+
+/**
+ * The one place errors become responses. Client errors keep their status and code; a database
+ * outage is 503 with Retry-After; anything else is our bug: 500, details only in the log.
+ */
+export const onError: ErrorHandler<AppEnv> = (error, c) => {
+  if (error instanceof HttpError) {
+    c.set('errorCode', error.code);
+    return c.json(errorBody(error.code, error.message), error.status, error.headers);
+  }
+  if (error instanceof HTTPException && error.status < 500) {
+    // Raised by hono's own middleware and validators (body limit, malformed JSON).
+    const malformedJson = /Malformed JSON/i.test(error.message);
+    const code = malformedJson ? 'invalid_json' : clientErrorCode(error.status);
+    c.set('errorCode', code);
+    return c.json(errorBody(code, malformedJson ? 'the request body is not valid JSON' : error.message || code), error.status);
+  }
+  if (isDatabaseUnavailable(error)) {
+    c.set('errorCode', 'database_unavailable');
+    c.set('failure', error);
+    return c.json(errorBody('database_unavailable', 'the database is unavailable; retry later'), 503, { 'Retry-After': '5' });
+  }
+  c.set('errorCode', 'internal');
+  c.set('failure', error);
+  return c.json(errorBody('internal', 'internal error'), 500);
+};
+
+export const onNotFound: NotFoundHandler<AppEnv> = (c: Context<AppEnv>) => {
+  c.set('errorCode', 'not_found');
+  return c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404);
+};

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { GatewayConfig, ResolvedConfig } from './config.js';
+
+/**
+ * Local mode only (never with NODE_ENV=production): secrets that were not configured are generated
+ * once per data directory and kept beside it, so tokens printed at one start still work at the next.
+ */
+
+interface StoredSecrets {
+  jwt: string;
+  githubWebhook: string;
+}
+
+export function localSecretsPath(dataDir: string): string {
+  return `${dataDir.replace(/\/+$/, '')}.secrets.json`;
+}
+
+function loadOrCreate(path: string): StoredSecrets {
+  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as StoredSecrets;
+  const secrets: StoredSecrets = {
+    jwt: randomBytes(32).toString('base64url'),
+    githubWebhook: randomBytes(24).toString('base64url'),
+  };
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });
+  return secrets;
+}
+
+export interface Resolved {
+  config: ResolvedConfig;
+  /** Names of the secrets that were generated or read from the local file (to tell the user). */
+  generated: string[];
+}
+
+export function resolveSecrets(config: GatewayConfig): Resolved {
+  const { jwt, githubWebhook } = config.secrets;
+  if (jwt && githubWebhook) return { config: { ...config, secrets: { ...config.secrets, jwt, githubWebhook } }, generated: [] };
+  if (config.production) throw new Error('resolveSecrets: production config without secrets (loadConfig should have refused it)');
+  const stored = loadOrCreate(localSecretsPath(config.database.dataDir));
+  const generated = [...(jwt ? [] : ['SUPABASE_JWT_SECRET']), ...(githubWebhook ? [] : ['GITHUB_WEBHOOK_SECRET'])];
+  return {
+    config: { ...config, secrets: { ...config.secrets, jwt: jwt ?? stored.jwt, githubWebhook: githubWebhook ?? stored.githubWebhook } },
+    generated,
+  };
+}
