@@ -20,6 +20,12 @@ export interface GatewayHandle {
   shutdown(): Promise<void>;
 }
 
+/** Something that runs beside the HTTP server (the feed listener, the agent monitor) and stops with it. */
+export interface BackgroundTask {
+  /** Called at shutdown before the server closes: end long-lived streams, stop timers. */
+  stop(): Promise<void>;
+}
+
 export interface StartOptions {
   logger: Logger;
   /** Use this database instead of opening one from the config (tests share an embedded one). */
@@ -36,6 +42,8 @@ export async function startGateway(config: ResolvedConfig, options: StartOptions
     logger.info('migrations current', { applied: result.applied.length, alreadyApplied: result.skipped, database: db.kind });
   }
 
+  // Background tasks register here; each stops at shutdown, before the server and the database close.
+  const background: BackgroundTask[] = [];
   const app = createGatewayApp({ config, db, logger, migrationFiles, clock: options.clock });
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
@@ -48,6 +56,7 @@ export async function startGateway(config: ResolvedConfig, options: StartOptions
     stopping ??= (async () => {
       logger.info('shutting down: no new connections, finishing in-flight requests', { graceMs: config.shutdownGraceMs });
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.allSettled(background.map((task) => task.stop()));
       // Keep-alive connections that go idle after their last response are closed as soon as they do.
       const sweeper = setInterval(() => server.closeIdleConnections(), 50);
       const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownGraceMs).unref());

@@ -1,0 +1,87 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { TEST_JWT_SECRET, TEST_WEBHOOK_SECRET } from './tokens.js';
+
+/**
+ * A gateway in its own OS process, started exactly as `npm start` does (tsx runtime/gateway/server.ts).
+ * For tests that need several instances on one database, signals, or a process that really exits.
+ */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+
+export interface GatewayProcess {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  /** Parsed JSON log lines so far. */
+  logs: Array<Record<string, unknown>>;
+  /** stderr text so far (the local welcome banner goes there). */
+  stderr(): string;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+export interface SpawnOptions {
+  env?: Record<string, string>;
+  /** Entry file relative to the repo root. */
+  entry?: string;
+  /** Fixed port (to restart an instance on the same address); default ephemeral. */
+  port?: number;
+}
+
+export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayProcess> {
+  const child = spawn(TSX, [options.entry ?? 'runtime/gateway/server.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: String(options.port ?? 0),
+      HOST: '127.0.0.1',
+      SUPABASE_JWT_SECRET: TEST_JWT_SECRET,
+      GITHUB_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+      NODE_ENV: 'test',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const listening = new Promise<number>((resolve, reject) => {
+    let buffer = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let newline;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        try {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          logs.push(entry);
+          if (entry.message === 'gateway listening' || entry.message === 'watcher listening') resolve(Number(entry.port));
+        } catch {
+          // not a log line
+        }
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    void exited.then((code) => reject(new Error(`gateway exited (${code}) before listening: ${stderr}\n${JSON.stringify(logs)}`)));
+  });
+  const timeout = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const port = await listening.finally(() => clearTimeout(timeout));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    child,
+    logs,
+    stderr: () => stderr,
+    exited,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
