@@ -13,7 +13,8 @@ export function isUniqueViolation(error: unknown): boolean {
   return field(error, 'code') === '23505';
 }
 
-const UNAVAILABLE_SQLSTATE = /^(08|57P0[123]|53300)/;
+// 08: connection errors; 57P01-03: shutting down; 53300: too many connections; 3D000: the database is gone.
+const UNAVAILABLE_SQLSTATE = /^(08|57P0[123]|53300|3D000)/;
 const UNAVAILABLE_MESSAGE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|timeout exceeded when trying to connect|PGlite is closed|Client has encountered a connection error|database unavailable|Cannot use a pool after calling end/i;
 
 /** The database cannot be reached or is shutting down: a dependency outage, answered with 503. */

@@ -38,8 +38,8 @@ async function main(): Promise<void> {
   }
   const { config, generated } = loaded;
   const gateway = await startGateway(config, { logger });
-  logger.info('gateway listening', { port: gateway.port, database: gateway.db.kind, publicRead: config.publicRead });
   if (!config.production) await printLocalWelcome(gateway.url, config.secrets.jwt, generated, config.database.dataDir);
+  logger.info('gateway listening', { port: gateway.port, database: gateway.db.kind, publicRead: config.publicRead });
 
   const stop = (signal: string) => {
     logger.info('signal received', { signal });

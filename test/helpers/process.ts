@@ -25,14 +25,17 @@ export interface GatewayProcess {
 
 export interface SpawnOptions {
   env?: Record<string, string>;
-  /** Entry file relative to the repo root. */
+  /** Entry file relative to the repo root: a .ts source (run by tsx) or a built .js bundle (run by node). */
   entry?: string;
   /** Fixed port (to restart an instance on the same address); default ephemeral. */
   port?: number;
 }
 
 export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayProcess> {
-  const child = spawn(TSX, [options.entry ?? 'runtime/gateway/server.ts'], {
+  const entry = options.entry ?? 'runtime/gateway/server.ts';
+  // A built bundle (.js) runs on plain node, exactly as in the container; sources run through tsx.
+  const [command, args] = entry.endsWith('.js') ? [process.execPath, [entry]] : [TSX, [entry]];
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

@@ -1,0 +1,113 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawnGateway, type GatewayProcess } from '../helpers/process.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+
+/** The gateway as an OS process: start-up configuration, local mode, signals. */
+
+let running: GatewayProcess[] = [];
+afterEach(async () => {
+  await Promise.all(running.map((p) => p.stop('SIGKILL')));
+  running = [];
+});
+
+function tempDataDir(): string {
+  return join(mkdtempSync(join(tmpdir(), 'oasis-data-')), 'pglite');
+}
+
+function runToExit(env: Record<string, string>): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(TSX, ['runtime/gateway/server.ts'], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.once('exit', (code) => resolve({ code, stdout }));
+  });
+}
+
+describe('gateway process', () => {
+  it('stops with one clear line when a production secret is missing', async () => {
+    const { code, stdout } = await runToExit({ NODE_ENV: 'production', DATABASE_URL: 'postgres://127.0.0.1:1/x', GITHUB_WEBHOOK_SECRET: 'x' });
+    expect(code).toBe(1);
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      severity: 'CRITICAL',
+      message: 'invalid configuration: SUPABASE_JWT_SECRET is required when NODE_ENV=production',
+    });
+  });
+
+  it('stops with one clear line on a malformed setting', async () => {
+    const { code, stdout } = await runToExit({ PORT: 'abc' });
+    expect(code).toBe(1);
+    expect(stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(stdout).message).toMatch(/^invalid configuration: PORT/);
+  });
+
+  it('local mode generates secrets once per data directory and prints a working token and curl', async () => {
+    const dataDir = tempDataDir();
+    const env = { OASIS_DATA_DIR: dataDir, SUPABASE_JWT_SECRET: '', GITHUB_WEBHOOK_SECRET: '' };
+    const first = await spawnGateway({ env });
+    running.push(first);
+    const banner = first.stderr();
+    const token = /Service-role token: (\S+)/.exec(banner)?.[1];
+    expect(token).toBeDefined();
+    expect(banner).toContain(`curl -s -X POST ${first.url}/events/ingest`);
+    expect(banner).toMatch(/Generated for local use .*SUPABASE_JWT_SECRET, GITHUB_WEBHOOK_SECRET/);
+    const res = await fetch(`${first.url}/events/ingest`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ source: 'demo', kind: 'hello' }),
+    });
+    expect(res.status).toBe(201);
+    expect(await first.stop()).toBe(0);
+
+    // Same data directory: same secret, so the first token still works, and the event is still there.
+    const second = await spawnGateway({ env });
+    running.push(second);
+    const list = await fetch(`${second.url}/api/v1/oasis/events?source=demo`, { headers: { authorization: `Bearer ${token}` } });
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { data: unknown[] }).data).toHaveLength(1);
+    expect(JSON.stringify(second.logs)).not.toContain(token!);
+  });
+
+  it('SIGTERM: refuses new connections, finishes the in-flight request, exits 0', async () => {
+    const gateway = await spawnGateway({ env: { OASIS_DATA_DIR: tempDataDir() } });
+    running.push(gateway);
+    const token = /Service-role token: (\S+)/.exec(gateway.stderr())![1]!;
+    const body = JSON.stringify({ source: 'shutdown', kind: 'in-flight', title: 'finished after SIGTERM' });
+
+    // Send the headers and half the body, then signal: the request is in flight while the server stops.
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${gateway.url}/events/ingest`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, 20));
+      setTimeout(() => {
+        gateway.child.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(20)), 700);
+      }, 300);
+    });
+
+    await new Promise((r) => setTimeout(r, 600));
+    await expect(fetch(`${gateway.url}/healthz`)).rejects.toThrow();
+    const result = await response;
+    expect(result.status).toBe(201);
+    expect(JSON.parse(result.body)).toEqual({ ok: true, id: 1 });
+    expect(await gateway.exited).toBe(0);
+    expect(gateway.logs.map((l) => l.message)).toEqual(expect.arrayContaining(['signal received', 'shutdown complete']));
+  });
+});
