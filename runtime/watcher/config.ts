@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+/**
+ * The deploy watcher's configuration: read from the environment and validated once at start. A bad or
+ * missing setting throws a WatcherConfigError whose one-line message names every offending variable;
+ * server.ts logs that line and exits.
+ */
+
+export class WatcherConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WatcherConfigError';
+  }
+}
+
+/** Unset and empty mean the same: the default applies (or the setting is missing). */
+const blankToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+
+const int = (min: number, max: number, fallback: number) =>
+  z.preprocess(
+    blankToUndefined,
+    z.coerce
+      .number({ error: 'must be an integer' })
+      .int('must be an integer')
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`)
+      .default(fallback),
+  );
+
+const required = (what: string) =>
+  z.preprocess(blankToUndefined, z.string({ error: `is required (${what})` }).trim().min(1, `is required (${what})`));
+
+const HOST_PORT = /^(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+const EnvSchema = z.object({
+  PORT: int(0, 65_535, 8080),
+  GOOGLE_CLOUD_PROJECT: required('the project whose Cloud Run audit logs are read'),
+  GATEWAY_URL: z.preprocess(
+    blankToUndefined,
+    z
+      .url({ protocol: /^https?$/, error: (issue) => (issue.input === undefined ? 'is required (the OASIS gateway base URL)' : 'must be an http(s) URL') })
+      .transform((value) => value.replace(/\/+$/, '')),
+  ),
+  SUPABASE_SERVICE_ROLE: required('the service-role token the gateway accepts'),
+  CLOUD_LOGGING_ENDPOINT: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .regex(HOST_PORT, 'must be host:port (plaintext gRPC), e.g. 127.0.0.1:8085')
+      .refine((value) => Number(HOST_PORT.exec(value)?.[1] ?? 0) <= 65_535, 'port must be at most 65535')
+      .optional(),
+  ),
+  WATCHER_LOOKBACK_MINUTES: int(1, 60 * 24 * 30, 60),
+  WATCHER_OVERLAP_MINUTES: int(0, 24 * 60, 10),
+  WATCHER_MAX_PAGES: int(1, 100, 5),
+  WATCHER_PAGE_SIZE: int(1, 1000, 1000),
+  WATCHER_QUOTA_RETRIES: int(0, 10, 2),
+  WATCHER_QUOTA_BACKOFF_MS: int(0, 120_000, 5_000),
+  WATCHER_LOGGING_TIMEOUT_MS: int(100, 300_000, 30_000),
+  WATCHER_GATEWAY_TIMEOUT_MS: int(100, 300_000, 10_000),
+  SHUTDOWN_GRACE_MS: int(0, 60_000, 8_000),
+});
+
+export interface WatcherConfig {
+  port: number;
+  projectId: string;
+  gateway: { url: string; token: string; timeoutMs: number };
+  logging: {
+    /** host:port of a plaintext gRPC LoggingServiceV2 (tests, local runs); undefined = the real service. */
+    endpoint?: string;
+    timeoutMs: number;
+    pageSize: number;
+    maxPages: number;
+    quotaRetries: number;
+    quotaBackoffMs: number;
+  };
+  lookbackMinutes: number;
+  overlapMinutes: number;
+  shutdownGraceMs: number;
+}
+
+export type WatcherEnv = Record<string, string | undefined>;
+
+/** Reads and validates the environment. Throws WatcherConfigError (one line) on the first bad read. */
+export function loadWatcherConfig(env: WatcherEnv = process.env): WatcherConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.')} ${issue.message}`);
+    throw new WatcherConfigError(`invalid watcher configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    projectId: e.GOOGLE_CLOUD_PROJECT,
+    gateway: { url: e.GATEWAY_URL, token: e.SUPABASE_SERVICE_ROLE, timeoutMs: e.WATCHER_GATEWAY_TIMEOUT_MS },
+    logging: {
+      ...(e.CLOUD_LOGGING_ENDPOINT ? { endpoint: e.CLOUD_LOGGING_ENDPOINT } : {}),
+      timeoutMs: e.WATCHER_LOGGING_TIMEOUT_MS,
+      pageSize: e.WATCHER_PAGE_SIZE,
+      maxPages: e.WATCHER_MAX_PAGES,
+      quotaRetries: e.WATCHER_QUOTA_RETRIES,
+      quotaBackoffMs: e.WATCHER_QUOTA_BACKOFF_MS,
+    },
+    lookbackMinutes: e.WATCHER_LOOKBACK_MINUTES,
+    overlapMinutes: e.WATCHER_OVERLAP_MINUTES,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  };
+}
