@@ -29,6 +29,24 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
   };
 }
 
+/**
+ * Checks a client out of the pool with an error listener for the time it is held: a connection reset
+ * while a client is checked out (a database restart mid-request) must fail that request, not crash the
+ * process with an unhandled 'error' event. The pending query rejects on its own.
+ */
+async function checkout(pool: pg.Pool, logger: Logger): Promise<{ client: pg.PoolClient; release: () => void }> {
+  const client = await pool.connect();
+  const onError = (error: Error) => logger.warn('database connection lost while in use', { error: error.message });
+  client.on('error', onError);
+  return {
+    client,
+    release: () => {
+      client.off('error', onError);
+      client.release();
+    },
+  };
+}
+
 async function inTransaction<T>(client: pg.PoolClient, fn: (tx: Queryable) => Promise<T>): Promise<T> {
   await client.query('begin');
   try {
@@ -56,11 +74,11 @@ export function createPgDatabase(options: PgOptions): Database {
   pool.on('error', (error) => options.logger.warn('idle database connection lost', { error: error.message }));
 
   const session = async <T>(fn: (s: Session) => Promise<T>): Promise<T> => {
-    const client = await pool.connect();
+    const { client, release } = await checkout(pool, options.logger);
     try {
       return await fn({ ...queryable(client), transaction: (inner) => inTransaction(client, inner) });
     } finally {
-      client.release();
+      release();
     }
   };
 
@@ -68,11 +86,11 @@ export function createPgDatabase(options: PgOptions): Database {
     kind: 'pg',
     ...queryable(pool),
     transaction: async (fn) => {
-      const client = await pool.connect();
+      const { client, release } = await checkout(pool, options.logger);
       try {
         return await inTransaction(client, fn);
       } finally {
-        client.release();
+        release();
       }
     },
     session,

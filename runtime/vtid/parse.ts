@@ -3,7 +3,7 @@
  *  - ledger ids   `VTID-2026-0042`  (year + a sequence of at least 4 digits)
  *  - family ids   `DEV-CICDL-0031`  (layer + module word parts + at least 4 digits)
  * Ids are matched case-insensitively (branch names are often lower-case), stored upper-case, and only
- * as a whole token: the characters around a match must not be letters or digits.
+ * as a whole token: the characters around a match must not be letters or digits of any script.
  */
 
 export const UNSET_VTID = 'UNSET';
@@ -23,8 +23,10 @@ export interface Vtid {
 }
 
 // One pattern for both formats so "leftmost match wins" needs no second pass. The look-arounds make the
-// token whole: `XDEV-CICDL-00311X` and `VTID-2026-00421234a` do not match.
-const TOKEN = /(?<![A-Za-z0-9])(?:(VTID)-(\d{4})-(\d{4,})|([A-Za-z]{2,})-([A-Za-z]{2,})-(\d{4,}))(?![A-Za-z0-9])/gi;
+// token whole: `XDEV-CICDL-00311X`, `VTID-2026-00421234a` and `DEV-CICDL-0031é` do not match. Case is
+// spelled out in the classes instead of using the `i` flag: with `iu`, `[a-z]` would also match `ſ` and
+// the Kelvin sign through Unicode case folding; the `u` flag is needed for \p{L}\p{N}.
+const TOKEN = /(?<![\p{L}\p{N}])(?:([Vv][Tt][Ii][Dd])-(\d{4})-(\d{4,})|([A-Za-z]{2,})-([A-Za-z]{2,})-(\d{4,}))(?![\p{L}\p{N}])/gu;
 
 function fromMatch(m: RegExpExecArray): Vtid {
   const [whole, ledger, year, seq, layer, module] = m;

@@ -1,0 +1,38 @@
+import { asObject, parseStorableJson, type JsonObject } from './payload.js';
+
+/**
+ * The two bodies GitHub sends (the hook's "content type" setting): the JSON itself, or a form with the
+ * JSON in its `payload` field. Pure; called only after the signature over these bytes was verified.
+ */
+
+export type WebhookMediaType = 'json' | 'form';
+
+/** `application/json; charset=utf-8` -> json; anything but the two GitHub offers -> null (415). */
+export function webhookMediaType(contentType: string | undefined): WebhookMediaType | null {
+  const essence = contentType?.split(';', 1)[0]!.trim().toLowerCase();
+  if (essence === 'application/json') return 'json';
+  if (essence === 'application/x-www-form-urlencoded') return 'form';
+  return null;
+}
+
+export type DecodedBody = { ok: true; payload: JsonObject } | { ok: false; code: 'invalid_json' | 'invalid_payload'; message: string };
+
+const utf8 = new TextDecoder('utf-8');
+
+export function decodeWebhookBody(body: Uint8Array, mediaType: WebhookMediaType): DecodedBody {
+  let json = utf8.decode(body);
+  if (mediaType === 'form') {
+    const field = new URLSearchParams(json).get('payload');
+    if (field === null) return { ok: false, code: 'invalid_payload', message: 'a form-encoded delivery must carry the JSON in its "payload" field' };
+    json = field;
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseStorableJson(json);
+  } catch {
+    return { ok: false, code: 'invalid_json', message: 'the delivery payload is not valid JSON' };
+  }
+  const payload = asObject(parsed);
+  if (!payload) return { ok: false, code: 'invalid_payload', message: 'the delivery payload must be a JSON object' };
+  return { ok: true, payload };
+}

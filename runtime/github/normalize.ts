@@ -1,0 +1,92 @@
+import { SYSTEM_TENANT, type NewEvent } from '../events/new-event.js';
+import { extractVtid, UNSET_VTID } from '../vtid/parse.js';
+import { describerFor } from './describe.js';
+import { asArray, at, numberAt, stringAt, type JsonObject } from './payload.js';
+
+/**
+ * A verified GitHub delivery -> the OASIS event to store. Pure: no I/O, no clock. The event-specific
+ * fields come from the describer table (describe.ts), the status from the status table (status.ts);
+ * this module adds what every delivery shares: VTID, tenant, ids, repo, actor.
+ */
+
+export interface GithubDelivery {
+  /** X-GitHub-Event. */
+  event: string;
+  /** X-GitHub-Delivery: the same GUID on a redelivery, hence the idempotency key. */
+  deliveryId: string;
+  /** X-GitHub-Hook-ID. */
+  hookId?: string | null;
+  /** X-GitHub-Hook-Installation-Target-Type / -ID (repository, organization, integration). */
+  targetType?: string | null;
+  targetId?: string | null;
+  payload: JsonObject;
+}
+
+/** Deliveries are not a tenant's own writes: they belong to the platform, like other service events. */
+export const WEBHOOK_TENANT = SYSTEM_TENANT;
+
+// The ingest API allows titles up to 500 characters; a delivery's title follows the same bound.
+const MAX_TITLE = 500;
+
+function truncate(text: string | null, max: number): string | null {
+  if (text === null) return null;
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function compact(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null && value !== undefined));
+}
+
+const LABEL = /^(layer|module)\s*:\s*([A-Za-z][A-Za-z0-9_-]*)$/i;
+
+/**
+ * The event may say which layer and module a task belongs to: a pull request or issue label
+ * `layer:DEV` / `module:CICDL` (case-insensitive, stored upper-case) wins over the parts of a family id.
+ */
+export function labelOverrides(payload: JsonObject): { layer?: string; module?: string } {
+  const labels = [...asArray(at(payload, 'pull_request', 'labels')), ...asArray(at(payload, 'issue', 'labels'))];
+  const found: { layer?: string; module?: string } = {};
+  for (const label of labels) {
+    const match = LABEL.exec(stringAt(label, 'name')?.trim() ?? '');
+    if (!match) continue;
+    const key = match[1]!.toLowerCase() as 'layer' | 'module';
+    found[key] ??= match[2]!.toUpperCase();
+  }
+  return found;
+}
+
+export function normalizeDelivery(delivery: GithubDelivery): NewEvent {
+  const { payload } = delivery;
+  const { source, describe } = describerFor(delivery.event);
+  const action = stringAt(payload, 'action');
+  const described = describe(payload, action);
+  const vtid = extractVtid(described.vtidSources);
+  const labels = labelOverrides(payload);
+  return {
+    vtid: vtid?.vtid ?? UNSET_VTID,
+    source,
+    kind: delivery.event,
+    status: described.status,
+    layer: labels.layer ?? vtid?.layer ?? null,
+    module: labels.module ?? vtid?.module ?? null,
+    title: truncate(described.title, MAX_TITLE),
+    repo: stringAt(payload, 'repository', 'full_name'),
+    ref: described.ref,
+    sha: described.sha,
+    actor: described.actor !== undefined ? described.actor : stringAt(payload, 'sender', 'login'),
+    url: described.url,
+    externalId: delivery.deliveryId,
+    tenant: WEBHOOK_TENANT,
+    metadata: compact({
+      deliveryId: delivery.deliveryId,
+      event: delivery.event,
+      action,
+      hookId: delivery.hookId ?? null,
+      targetType: delivery.targetType ?? null,
+      targetId: delivery.targetId ?? null,
+      installationId: numberAt(payload, 'installation', 'id'),
+      ...described.metadata,
+    }),
+    payload,
+  };
+}

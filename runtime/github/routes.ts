@@ -1,0 +1,170 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { GatewayConfig } from '../config.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
+import type { Database } from '../db/types.js';
+import type { AppEnv } from '../http/env.js';
+import { badRequest, HttpError } from '../http/errors.js';
+import { createRouter, errorResponse, jsonResponse } from '../http/router.js';
+import { UNSET_VTID } from '../vtid/parse.js';
+import { decodeWebhookBody, webhookMediaType, type WebhookMediaType } from './body.js';
+import { normalizeDelivery } from './normalize.js';
+import { WEBHOOK_BODY_DOC, WebhookAckSchema, WebhookHeadersSchema, WebhookHealthSchema } from './schema.js';
+import { verifySignature } from './signature.js';
+import { createWebhookStats, type WebhookStats } from './stats.js';
+import { storeDelivery, StoreTimeoutError } from './store.js';
+
+/**
+ * POST /webhooks/github: content type (415) -> size cap while reading (413) -> HMAC over the raw bytes
+ * (401) -> headers (400) -> parse (400) -> normalize (pure) -> store within the time budget (503) -> 200.
+ * Every refusal writes nothing. GET /webhooks/health: the counters of this instance.
+ */
+
+export interface GithubRoutesDeps {
+  db: Database;
+  config: Pick<GatewayConfig, 'secrets' | 'github'>;
+  clock?: () => Date;
+}
+
+/** What the middleware hands the handler: the verified raw body and how to decode it. */
+interface SignedBodyEnv {
+  Variables: { githubBody: Uint8Array; githubMediaType: WebhookMediaType };
+}
+
+// GitHub does not retry by itself; the header is for operators and for clients that do.
+const RETRY_AFTER_SECONDS = '5';
+
+function countRejections(stats: WebhookStats): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await next();
+    if (c.res.status >= 400) stats.rejected(c.get('errorCode') ?? `http_${c.res.status}`);
+  };
+}
+
+function requireWebhookMediaType(): MiddlewareHandler<SignedBodyEnv> {
+  return async (c, next) => {
+    const mediaType = webhookMediaType(c.req.header('content-type'));
+    if (mediaType === null) {
+      // The body is left unread: close the connection so it is not taken for the next request.
+      throw new HttpError(415, 'unsupported_media_type', 'a delivery must be application/json or application/x-www-form-urlencoded', {
+        Connection: 'close',
+      });
+    }
+    c.set('githubMediaType', mediaType);
+    await next();
+  };
+}
+
+function verifySignedBody(secrets: readonly string[]): MiddlewareHandler<SignedBodyEnv> {
+  return async (c, next) => {
+    if (secrets.length === 0) throw new HttpError(503, 'webhook_not_configured', 'no GitHub webhook secret is configured');
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    const header = c.req.header('x-hub-signature-256');
+    if (header === undefined) throw new HttpError(401, 'signature_missing', 'the X-Hub-Signature-256 header is required');
+    if (!verifySignature(body, header, secrets)) throw new HttpError(401, 'signature_invalid', 'the X-Hub-Signature-256 signature does not match the body');
+    c.set('githubBody', body);
+    await next();
+  };
+}
+
+export function githubRoutes(deps: GithubRoutesDeps) {
+  const router = createRouter();
+  const stats = createWebhookStats(deps.clock);
+  const { githubWebhook, githubWebhookPrevious } = deps.config.secrets;
+  const secrets = [githubWebhook, githubWebhookPrevious].filter((s): s is string => typeof s === 'string' && s.length > 0);
+  const { maxBytes, storeTimeoutMs } = deps.config.github;
+
+  const receive = createRoute({
+    method: 'post',
+    path: '/webhooks/github',
+    tags: ['GitHub'],
+    summary: 'Receive a GitHub webhook delivery',
+    description:
+      'Signed with the webhook secret (X-Hub-Signature-256), verified over the raw body before parsing. ' +
+      'Each delivery becomes one OASIS event; a redelivery (same X-GitHub-Delivery) adds nothing and answers duplicate: true.',
+    middleware: [
+      countRejections(stats),
+      requireWebhookMediaType(),
+      bodyLimit({
+        maxSize: maxBytes,
+        onError: () => {
+          throw new HttpError(413, 'payload_too_large', `the delivery exceeds ${maxBytes} bytes`, { Connection: 'close' });
+        },
+      }),
+      verifySignedBody(secrets),
+    ] as const,
+    request: { headers: WebhookHeadersSchema, body: { required: true, content: WEBHOOK_BODY_DOC } },
+    responses: {
+      200: jsonResponse('Stored (or already stored: duplicate is true).', WebhookAckSchema),
+      400: errorResponse('A required header is missing, or the payload is not a JSON object.'),
+      401: errorResponse('The signature is missing or does not match the body.'),
+      413: errorResponse('The body exceeds the configured cap (GitHub sends at most 25 MB).'),
+      415: errorResponse('Neither application/json nor application/x-www-form-urlencoded.'),
+      503: errorResponse('The database could not take the delivery in time; nothing was stored. Redeliver it from GitHub.'),
+    },
+  });
+
+  router.openapi(receive, async (c) => {
+    const headers = c.req.valid('header');
+    const decoded = decodeWebhookBody(c.get('githubBody'), c.get('githubMediaType'));
+    if (!decoded.ok) throw badRequest(decoded.code, decoded.message);
+    const deliveryId = headers['x-github-delivery'];
+    const event = normalizeDelivery({
+      event: headers['x-github-event'],
+      deliveryId,
+      hookId: headers['x-github-hook-id'] ?? null,
+      targetType: headers['x-github-hook-installation-target-type'] ?? null,
+      targetId: headers['x-github-hook-installation-target-id'] ?? null,
+      payload: decoded.payload,
+    });
+    if (event.vtid !== UNSET_VTID) c.set('vtid', event.vtid);
+
+    let outcome;
+    try {
+      outcome = await storeDelivery(deps.db, event, storeTimeoutMs);
+    } catch (error) {
+      // The one thing an operator needs to recover: which delivery to redeliver.
+      c.get('logger').warn('github delivery not stored; redeliver it from the hook settings', {
+        deliveryId,
+        event: event.kind,
+        hookId: headers['x-github-hook-id'],
+        reason: error instanceof Error ? error.message : String(error),
+      });
+      const retry = { 'Retry-After': RETRY_AFTER_SECONDS };
+      if (error instanceof StoreTimeoutError) throw new HttpError(503, 'store_timeout', `${error.message}; nothing was stored`, retry);
+      if (isDatabaseUnavailable(error)) {
+        c.set('failure', error);
+        throw new HttpError(503, 'database_unavailable', 'the database is unavailable; nothing was stored', retry);
+      }
+      throw error;
+    }
+    // The service role sees every row, so a clash is always with a row it can read.
+    if (outcome.id === null) throw new Error(`delivery ${deliveryId} clashes with an event the service role cannot see`);
+    stats.accepted(outcome.duplicate);
+    return c.json({ ok: true as const, id: outcome.id, duplicate: outcome.duplicate, vtid: event.vtid, kind: event.kind, status: event.status }, 200);
+  });
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/webhooks/health',
+      tags: ['GitHub'],
+      summary: 'Webhook receiver health: secret configured, last accepted delivery, counters since start',
+      description: 'Counts are per gateway instance and reset when it restarts.',
+      responses: { 200: jsonResponse('The receiver state.', WebhookHealthSchema) },
+    }),
+    (c) =>
+      c.json(
+        {
+          ok: true as const,
+          secretConfigured: Boolean(githubWebhook),
+          previousSecretConfigured: Boolean(githubWebhookPrevious),
+          ...stats.snapshot(),
+        },
+        200,
+      ),
+  );
+
+  return router;
+}

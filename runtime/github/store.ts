@@ -1,0 +1,56 @@
+import { asRole } from '../db/as-role.js';
+import type { Database, DbIdentity } from '../db/types.js';
+import type { NewEvent } from '../events/new-event.js';
+import { insertEvent, type InsertOutcome } from '../events/repository.js';
+
+/**
+ * Stores a normalized delivery within a time budget. GitHub waits 10 s and never retries by itself, so
+ * a delivery the database cannot take in time must get a 503 (the operator redelivers it), and a
+ * transaction we gave up on must not commit afterwards.
+ */
+
+/** The webhook is not a JWT caller: it writes as the service role, under this subject. */
+export const WEBHOOK_IDENTITY: DbIdentity = { role: 'service_role', claims: { role: 'service_role', sub: 'github-webhook' } };
+
+export class StoreTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`the database did not take the delivery within ${timeoutMs} ms`);
+    this.name = 'StoreTimeoutError';
+  }
+}
+
+// SQLSTATE 57014: our statement_timeout cancelled the statement (it hit the same budget as the timer).
+function isQueryCanceled(error: unknown): boolean {
+  return error !== null && typeof error === 'object' && (error as { code?: unknown }).code === '57014';
+}
+
+export async function storeDelivery(db: Database, event: NewEvent, timeoutMs: number): Promise<InsertOutcome> {
+  const deadline = Date.now() + timeoutMs;
+  let abandoned = false;
+  const work = asRole(db, WEBHOOK_IDENTITY, async (tx) => {
+    // Waiting for a connection or a queued transaction may already have used the budget.
+    if (abandoned) throw new StoreTimeoutError(timeoutMs);
+    // The server enforces the rest of the budget too: a statement stuck behind the ordering lock is
+    // cancelled there, so the transaction rolls back instead of committing after we answered 503.
+    await tx.query(`select set_config('statement_timeout', $1, true)`, [String(Math.max(1, deadline - Date.now()))]);
+    const outcome = await insertEvent(tx, event);
+    if (abandoned) throw new StoreTimeoutError(timeoutMs);
+    return outcome;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      abandoned = true;
+      reject(new StoreTimeoutError(timeoutMs));
+    }, timeoutMs);
+  });
+  // After a timeout the work still settles (rolled back); its rejection is expected and already answered.
+  work.catch(() => {});
+  try {
+    return await Promise.race([work, timeout]);
+  } catch (error) {
+    throw isQueryCanceled(error) ? new StoreTimeoutError(timeoutMs) : error;
+  } finally {
+    clearTimeout(timer);
+  }
+}

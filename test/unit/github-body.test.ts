@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { decodeWebhookBody, webhookMediaType } from '../../runtime/github/body.js';
+import { firstLine, shortRef } from '../../runtime/github/payload.js';
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+describe('webhookMediaType', () => {
+  it.each([
+    ['application/json', 'json'],
+    ['application/json; charset=utf-8', 'json'],
+    ['Application/JSON', 'json'],
+    ['application/x-www-form-urlencoded', 'form'],
+    ['application/x-www-form-urlencoded; charset=UTF-8', 'form'],
+  ])('%s -> %s', (header, expected) => {
+    expect(webhookMediaType(header)).toBe(expected);
+  });
+
+  it.each([undefined, '', 'text/plain', 'multipart/form-data; boundary=x', 'application/jsonx', 'application/vnd.github+json'])('%s -> null (415)', (header) => {
+    expect(webhookMediaType(header)).toBeNull();
+  });
+});
+
+describe('decodeWebhookBody', () => {
+  it('JSON: the object itself', () => {
+    expect(decodeWebhookBody(bytes('{"zen":"Keep it simple.","hook_id":1}'), 'json')).toEqual({ ok: true, payload: { zen: 'Keep it simple.', hook_id: 1 } });
+  });
+
+  it('form: the JSON in the payload field, percent- and plus-decoded', () => {
+    const body = new URLSearchParams({ payload: JSON.stringify({ title: 'a + b & c = d', n: 1 }) }).toString();
+    expect(body).toContain('+');
+    expect(decodeWebhookBody(bytes(body), 'form')).toEqual({ ok: true, payload: { title: 'a + b & c = d', n: 1 } });
+  });
+
+  it('UTF-8 (with or without a byte-order mark) decodes to the same text', () => {
+    const payload = { title: 'Déploiement · VTID-2026-0042 🚀' };
+    expect(decodeWebhookBody(bytes(JSON.stringify(payload)), 'json')).toEqual({ ok: true, payload });
+    expect(decodeWebhookBody(bytes(`\ufeff${JSON.stringify(payload)}`), 'json')).toEqual({ ok: true, payload });
+  });
+
+  it.each([
+    ['not JSON', 'Hello, World!', 'json', 'invalid_json'],
+    ['truncated JSON', '{"zen": "Keep', 'json', 'invalid_json'],
+    ['empty body', '', 'json', 'invalid_json'],
+    ['an array', '[1,2]', 'json', 'invalid_payload'],
+    ['a string', '"ping"', 'json', 'invalid_payload'],
+    ['null', 'null', 'json', 'invalid_payload'],
+    ['form without payload', 'zen=hi', 'form', 'invalid_payload'],
+    ['form with JSON that is not an object', 'payload=42', 'form', 'invalid_payload'],
+    ['form with broken JSON', 'payload=%7B%22a', 'form', 'invalid_json'],
+    ['a JSON body sent as form', '{"zen":"hi"}', 'form', 'invalid_payload'],
+  ] as const)('%s -> %s', (_name, body, mediaType, code) => {
+    const decoded = decodeWebhookBody(bytes(body), mediaType);
+    expect(decoded).toMatchObject({ ok: false, code });
+  });
+
+  it('replaces characters PostgreSQL cannot store (NUL, unpaired surrogates) in values and keys', () => {
+    const decoded = decodeWebhookBody(bytes('{"message":"a\\u0000b","emoji":"\\ud83d\\ude80","lone":"x\\ud83dy","k\\u0000":["\\udc00"]}'), 'json');
+    expect(decoded).toEqual({ ok: true, payload: { message: 'a\ufffdb', emoji: '🚀', lone: 'x\ufffdy', 'k\ufffd': ['\ufffd'] } });
+  });
+});
+
+describe('payload helpers', () => {
+  it('shortRef strips refs/heads/ only', () => {
+    expect(shortRef('refs/heads/vt/dev-cicdl-0031')).toBe('vt/dev-cicdl-0031');
+    expect(shortRef('refs/tags/v1.4.0')).toBe('refs/tags/v1.4.0');
+    expect(shortRef('main')).toBe('main');
+    expect(shortRef(null)).toBeNull();
+  });
+
+  it('firstLine takes the subject of a commit message', () => {
+    expect(firstLine('Subject line\n\nBody')).toBe('Subject line');
+    expect(firstLine('  Windows line  \r\nmore')).toBe('Windows line');
+    expect(firstLine('\nbody only')).toBeNull();
+    expect(firstLine(null)).toBeNull();
+  });
+});
