@@ -1,30 +1,33 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { agentRoutes } from '../agents/routes.js';
 import type { ResolvedConfig } from '../config.js';
+import { consoleRoutes } from '../console/routes.js';
 import type { MigrationFile } from '../db/migrate.js';
 import type { Database } from '../db/types.js';
 import { eventRoutes } from '../events/routes.js';
+import { githubRoutes } from '../github/routes.js';
+import type { FeedHub } from '../feed/hub.js';
+import { feedRoutes } from '../feed/routes.js';
 import type { AuthOptions } from '../http/auth.js';
 import type { AppEnv } from '../http/env.js';
 import { onError, onNotFound } from '../http/on-error.js';
 import { requestLog } from '../http/request-log.js';
-import { createRouter } from '../http/router.js';
+import { createRouter, jsonResponse } from '../http/router.js';
 import type { Logger } from '../log.js';
+import { vtidRoutes } from '../vtid/routes.js';
 import { healthRoutes } from './health-routes.js';
+import { gatewayDocument } from './openapi-document.js';
 
 export interface GatewayDeps {
   config: ResolvedConfig;
   db: Database;
   logger: Logger;
   migrationFiles: MigrationFile[];
+  /** The instance's live feed (started by startGateway, which also stops it at shutdown). */
+  feedHub: FeedHub;
   /** Injected for tests of time-dependent behaviour (year rollover, offline detection). */
   clock?: () => Date;
 }
-
-export const OPENAPI_INFO = {
-  title: 'vitana-oasis gateway',
-  version: '1.0.0',
-  description: 'GitHub webhooks, the OASIS event store (ingest, query, live feed), agents and the VTID ledger.',
-};
 
 /** Composes the gateway: middleware, then one router per concern. */
 export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
@@ -36,6 +39,11 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
 
   app.route('/', healthRoutes({ db: deps.db, migrationFiles: deps.migrationFiles }));
   app.route('/', eventRoutes({ db: deps.db, auth, ingestMaxBytes: deps.config.ingestMaxBytes }));
+  app.route('/', githubRoutes({ db: deps.db, config: deps.config, clock: deps.clock }));
+  app.route('/', feedRoutes({ hub: deps.feedHub, db: deps.db, auth, logger: deps.logger, clientBuffer: deps.config.feed.clientBuffer }));
+  app.route('/', consoleRoutes({ logger: deps.logger }));
+  app.route('/', agentRoutes({ db: deps.db, auth, clock: deps.clock ?? (() => new Date()) }));
+  app.route('/', vtidRoutes({ db: deps.db, auth, clock: deps.clock ?? (() => new Date()), maxBodyBytes: deps.config.ingestMaxBytes }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
@@ -43,6 +51,16 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
     bearerFormat: 'JWT',
     description: 'HS256 JWT signed with the Supabase JWT secret (service_role or authenticated).',
   });
-  app.doc31('/openapi.json', { openapi: '3.1.0', info: OPENAPI_INFO });
+  // Served from the same shaping as the committed openapi/*.yml, so the two cannot differ.
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/openapi.json',
+      tags: ['Operations'],
+      summary: 'This API description (OpenAPI 3.1)',
+      responses: { 200: jsonResponse('The OpenAPI document.', z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) })) },
+    }),
+    (c) => c.json(gatewayDocument(app) as { openapi: string; paths: Record<string, unknown> }, 200),
+  );
   return app;
 }

@@ -2,14 +2,17 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { startOfflineDetector } from '../agents/offline-detector.js';
 import type { ResolvedConfig } from '../config.js';
 import { migrate, readMigrationFiles } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import type { Database } from '../db/types.js';
+import { FeedHub } from '../feed/hub.js';
 import type { AppEnv } from '../http/env.js';
 import type { Logger } from '../log.js';
 import { projectRoot } from '../paths.js';
 import { createGatewayApp } from './app.js';
+import { trackConnections } from './connections.js';
 
 export interface GatewayHandle {
   url: string;
@@ -44,10 +47,15 @@ export async function startGateway(config: ResolvedConfig, options: StartOptions
 
   // Background tasks register here; each stops at shutdown, before the server and the database close.
   const background: BackgroundTask[] = [];
-  const app = createGatewayApp({ config, db, logger, migrationFiles, clock: options.clock });
+  background.push(startOfflineDetector({ db, logger, clock: options.clock ?? (() => new Date()), everyMs: config.agents.offlineCheckMs }));
+  const feedHub = new FeedHub({ db, logger, maxClients: config.feed.maxClients, keepaliveMs: config.feed.keepaliveMs });
+  await feedHub.start();
+  background.push(feedHub);
+  const app = createGatewayApp({ config, db, logger, migrationFiles, feedHub, clock: options.clock });
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
   });
+  const connections = trackConnections(server);
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
 
@@ -57,8 +65,9 @@ export async function startGateway(config: ResolvedConfig, options: StartOptions
       logger.info('shutting down: no new connections, finishing in-flight requests', { graceMs: config.shutdownGraceMs });
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.allSettled(background.map((task) => task.stop()));
-      // Keep-alive connections that go idle after their last response are closed as soon as they do.
-      const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+      // Connections not serving a request (idle keep-alives, pre-opened ones) are closed as soon as they are.
+      const sweeper = setInterval(() => connections.closeIdle(), 50);
+      connections.closeIdle();
       const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownGraceMs).unref());
       if ((await Promise.race([closed, grace])) === 'timeout') {
         logger.warn('grace period over: closing remaining connections');

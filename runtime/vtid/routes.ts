@@ -189,15 +189,9 @@ export function vtidRoutes(deps: VtidRoutesDeps) {
     }
   });
 
-  const remove = createRoute({
-    method: 'delete',
-    path: '/vtid/{vtid}',
-    tags: ['VTID ledger'],
-    summary: 'Not allowed: the ledger is an immutable audit trail (cancel a task instead)',
-    responses: { 405: errorResponse('Always; the Allow header lists GET, PATCH.') },
-  });
-
-  router.openapi(remove, () => {
+  // DELETE is deliberately not an operation of the API (the spec lists only what exists); it is
+  // answered with 405 and the methods that do exist, so a client learns why instead of a 404.
+  router.delete('/vtid/:vtid', () => {
     throw new HttpError(405, 'method_not_allowed', 'ledger tasks are never deleted; PATCH the status to cancelled instead', {
       Allow: ALLOWED_METHODS,
     });

@@ -1,6 +1,7 @@
 import { loadConfig, type ResolvedConfig } from '../../runtime/config.js';
 import { startGateway, type GatewayHandle } from '../../runtime/gateway/start.js';
 import { createMemoryLogger, type LogFields } from '../../runtime/log.js';
+import { checkContract } from './contract.js';
 import { createTestDatabase, type Backend, type TestDatabase } from './db.js';
 import { serviceToken, TEST_JWT_SECRET, TEST_WEBHOOK_SECRET } from './tokens.js';
 
@@ -20,7 +21,10 @@ export interface TestGateway {
   handle: GatewayHandle;
   serviceToken: string;
   logs: LogFields[];
-  /** fetch(url + path) with the service-role token unless `headers.authorization` is given. */
+  /**
+   * fetch(url + path) with the service-role token unless `headers.authorization` is given. Every
+   * response is checked against the OpenAPI spec (test/helpers/contract.ts).
+   */
   request(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
   /** Stops the gateway and drops its database. */
   close(): Promise<void>;
@@ -71,7 +75,11 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       const headers = new Headers(rest.headers);
       const bearer = override === undefined ? token : override;
       if (bearer !== null && !headers.has('authorization')) headers.set('authorization', `Bearer ${bearer}`);
-      return fetch(handle.url + path, { ...rest, headers });
+      const url = handle.url + path;
+      return fetch(url, { ...rest, headers }).then(async (response) => {
+        await checkContract(rest.method ?? 'GET', url, response);
+        return response;
+      });
     },
     close: async () => {
       if (closed) return;

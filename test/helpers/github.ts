@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TEST_WEBHOOK_SECRET } from './tokens.js';
+import { checkContract } from './contract.js';
 
 /**
  * GitHub deliveries as GitHub sends them: the headers of a real hook and an HMAC-SHA256 signature
@@ -64,9 +65,12 @@ export function signedDelivery(options: DeliveryOptions): SignedDelivery {
 }
 
 /** POSTs a signed delivery to `${baseUrl}/webhooks/github`. */
-export function postWebhook(baseUrl: string, options: DeliveryOptions): Promise<Response> {
+export async function postWebhook(baseUrl: string, options: DeliveryOptions): Promise<Response> {
   const { body, headers } = signedDelivery(options);
-  return fetch(`${baseUrl}/webhooks/github`, { method: 'POST', headers, body });
+  const url = `${baseUrl}/webhooks/github`;
+  const response = await fetch(url, { method: 'POST', headers, body });
+  await checkContract('POST', url, response);
+  return response;
 }
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/github/', import.meta.url));

@@ -27,6 +27,8 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   /** Entry file relative to the repo root: a .ts source (run by tsx) or a built .js bundle (run by node). */
   entry?: string;
+  /** Working directory (default the repository root). */
+  cwd?: string;
   /** Fixed port (to restart an instance on the same address); default ephemeral. */
   port?: number;
 }
@@ -36,7 +38,7 @@ export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayP
   // A built bundle (.js) runs on plain node, exactly as in the container; sources run through tsx.
   const [command, args] = entry.endsWith('.js') ? [process.execPath, [entry]] : [TSX, [entry]];
   const child = spawn(command, args, {
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnGateway, type GatewayProcess } from '../helpers/process.js';
@@ -13,6 +13,30 @@ import { serviceToken } from '../helpers/tokens.js';
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/**
+ * Lays out a directory as the image's runtime stage does, from the Dockerfile's own COPY lines (so a
+ * file the image forgets is missing here too). node_modules is linked instead of `npm ci --omit=dev`.
+ */
+function assembleImage(): string {
+  const dockerfile = readFileSync(join(ROOT, 'runtime/Dockerfile'), 'utf8');
+  const runtimeStage = dockerfile.slice(dockerfile.search(/^FROM \S+ AS runtime$/m));
+  const image = mkdtempSync(join(tmpdir(), 'oasis-image-'));
+  for (const line of runtimeStage.split('\n')) {
+    const match = /^COPY\s+(--from=build\s+)?(.+)$/.exec(line.trim());
+    if (!match) continue;
+    const parts = match[2]!.split(/\s+/);
+    const dest = parts.pop()!;
+    for (const source of parts) {
+      const from = match[1] ? join(ROOT, source.replace(/^\/app\//, '')) : join(ROOT, source);
+      const to = dest.endsWith('/') ? join(image, dest, source.split('/').pop()!) : join(image, dest);
+      mkdirSync(dirname(to), { recursive: true });
+      cpSync(from, to, { recursive: true });
+    }
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(image, 'node_modules'));
+  return image;
+}
+
 describe('bundled services', () => {
   const running: GatewayProcess[] = [];
   beforeAll(() => {
@@ -22,12 +46,15 @@ describe('bundled services', () => {
     await Promise.all(running.map((p) => p.stop('SIGKILL')));
   });
 
-  it('node dist/gateway.js serves health, readiness and the API, and stops cleanly on SIGTERM', async () => {
+  it('node dist/gateway.js, laid out as the image, serves health, readiness, the API and the console, and stops cleanly on SIGTERM', async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), 'oasis-bundle-')), 'pglite');
-    const gateway = await spawnGateway({ entry: 'dist/gateway.js', env: { OASIS_DATA_DIR: dataDir } });
+    const gateway = await spawnGateway({ entry: 'dist/gateway.js', cwd: assembleImage(), env: { OASIS_DATA_DIR: dataDir } });
     running.push(gateway);
     expect(await (await fetch(`${gateway.url}/healthz`)).json()).toEqual({ ok: true });
     expect((await fetch(`${gateway.url}/readyz`)).status).toBe(200);
+    const page = await fetch(`${gateway.url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('OASIS Live Console');
     const res = await fetch(`${gateway.url}/events/ingest`, {
       method: 'POST',
       headers: { authorization: `Bearer ${await serviceToken()}`, 'content-type': 'application/json' },
@@ -40,6 +67,7 @@ describe('bundled services', () => {
   it('node dist/watcher.js serves health', async () => {
     const watcher = await spawnGateway({
       entry: 'dist/watcher.js',
+      cwd: assembleImage(),
       env: { GOOGLE_CLOUD_PROJECT: 'bundle-test', GATEWAY_URL: 'http://127.0.0.1:9', SUPABASE_SERVICE_ROLE: await serviceToken(), CLOUD_LOGGING_ENDPOINT: '127.0.0.1:9' },
     });
     running.push(watcher);

@@ -459,7 +459,7 @@ describe.each(BACKENDS)('VTID ledger API on %s', (backend) => {
     it('the OpenAPI document describes every ledger route', async () => {
       const doc = await json(await gw.request('/openapi.json'));
       expect(Object.keys(doc.paths).filter((p) => p.startsWith('/vtid')).sort()).toEqual(['/vtid/create', '/vtid/health', '/vtid/list', '/vtid/{vtid}']);
-      expect(Object.keys(doc.paths['/vtid/{vtid}']).sort()).toEqual(['delete', 'get', 'patch']);
+      expect(Object.keys(doc.paths['/vtid/{vtid}']).sort()).toEqual(['get', 'patch']);
     });
   });
 

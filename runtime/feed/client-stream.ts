@@ -1,0 +1,122 @@
+import { asRole } from '../db/as-role.js';
+import type { Database } from '../db/types.js';
+import { listEventsAfter } from '../events/repository.js';
+import type { OasisEvent } from '../events/schema.js';
+import { actorName, dbIdentity, type Caller } from '../http/auth.js';
+import type { Logger } from '../log.js';
+import { matchesFilter, visibleTo, type FeedFilter } from './audience.js';
+import { SseChannel, type EndReason } from './channel.js';
+import { cursorFrame, eventFrame, keepaliveFrame, openFrame, type PingData } from './frames.js';
+import type { FeedHub, FeedSubscriber } from './hub.js';
+
+export interface FeedStreamDeps {
+  hub: FeedHub;
+  db: Database;
+  logger: Logger;
+  /** Frames queued for one client before it is dropped (feed.clientBuffer). */
+  clientBuffer: number;
+}
+
+export interface FeedStreamRequest {
+  caller: Caller;
+  filter: FeedFilter;
+  /** Last-Event-ID: replay every event after it first. Without it, the stream starts at "now". */
+  after?: number;
+  /** Resets the client's TCP connection (node's response), used to drop a stalled client. */
+  destroyConnection?: () => void;
+}
+
+// Rows per replay query; the channel's back-pressure paces how fast they are sent.
+const REPLAY_PAGE = 500;
+
+/**
+ * One client's SSE stream. Resuming without a gap or a duplicate at the seam between the table and the
+ * live hub: subscribe to the hub first (live events wait in `pending`), replay from the table as the
+ * caller (row-level security applies), then send the pending events with an id above the last one
+ * replayed, then go live. Every send is guarded by `id > lastSent`, which also drops the overlap when
+ * the replay read rows the hub had not announced yet. Throws FeedUnavailableError synchronously,
+ * before any byte is sent.
+ */
+export function openFeedStream(deps: FeedStreamDeps, request: FeedStreamRequest): ReadableStream<Uint8Array> {
+  const { caller, filter } = request;
+  const ping: PingData = { keepaliveMs: deps.hub.keepaliveMs };
+  const started = Date.now();
+  const pending: OasisEvent[] = [];
+  let live = false;
+  let lastSent = request.after ?? 0;
+  let sent = 0;
+
+  const send = (event: OasisEvent): void => {
+    if (event.id <= lastSent) return;
+    if (channel.push(eventFrame(event))) {
+      lastSent = event.id;
+      sent += 1;
+    }
+  };
+
+  const subscriber: FeedSubscriber = {
+    accepts: (event) => matchesFilter(event, filter) && visibleTo(caller, event),
+    deliver: (event) => {
+      if (live) return send(event);
+      pending.push(event);
+      // Live events arriving faster than the replay drains count against the same limit.
+      if (pending.length > deps.clientBuffer) channel.drop();
+    },
+    // During the replay the hub's cursor is ahead of what this client has, so no id then.
+    keepalive: (cursor) => void channel.push(keepaliveFrame(ping, live ? cursor : undefined)),
+    close: () => channel.close(),
+  };
+
+  const onEnd = (reason: EndReason): void => {
+    subscription.unsubscribe();
+    pending.length = 0;
+    const fields = { reason, events: sent, durationMs: Date.now() - started, caller: actorName(caller), lastEventId: lastSent };
+    if (reason === 'buffer_full') deps.logger.warn('feed client dropped: too far behind; it resumes with Last-Event-ID', fields);
+    else deps.logger.info('feed stream ended', fields);
+  };
+
+  // Subscribing first is what makes the seam gap-free; it also enforces the cap before any byte is sent.
+  const subscription = deps.hub.subscribe(subscriber);
+  const channel = new SseChannel({ limit: deps.clientBuffer, destroyConnection: request.destroyConnection, onEnd });
+
+  if (request.after === undefined) {
+    // A fresh client starts at the hub's cursor; sending it as the id lets even a client that has
+    // received nothing yet resume exactly from where it joined.
+    lastSent = subscription.cursor;
+    live = true;
+    channel.push(openFrame(ping, subscription.cursor));
+    return channel.body;
+  }
+
+  channel.push(openFrame(ping));
+  const replay = async (): Promise<void> => {
+    const requested = request.after!;
+    let after = requested;
+    for (;;) {
+      const page = await asRole(deps.db, dbIdentity(caller), (tx) => listEventsAfter(tx, { ...filter, after }, REPLAY_PAGE));
+      for (const event of page) {
+        if (!(await channel.pushWhenRoom(eventFrame(event)))) return;
+        after = event.id;
+        sent += 1;
+      }
+      if (page.length < REPLAY_PAGE || channel.ended) break;
+    }
+    lastSent = after;
+    if (after === requested && requested > subscription.cursor && requested > (await deps.hub.latestCommittedId())) {
+      // An id this database never issued (it was reset, or the client followed another deployment):
+      // waiting for ids to pass it would hide every new event, so start from now instead.
+      deps.logger.info('feed client resumed from an id beyond the newest event; starting from now', { lastEventId: requested, cursor: subscription.cursor });
+      lastSent = subscription.cursor;
+      channel.push(cursorFrame(subscription.cursor));
+    }
+    // From here to `live = true` nothing awaits, so no live event can slip between the two.
+    for (const event of pending.splice(0)) send(event);
+    live = true;
+  };
+  replay().catch((error: unknown) => {
+    // The database failed mid-replay: end this stream; the client resumes from the last id it got.
+    deps.logger.error('feed replay failed', { error, lastEventId: lastSent });
+    channel.drop('replay_failed');
+  });
+  return channel.body;
+}
