@@ -7,8 +7,8 @@
 /** GCP label values: lower-case letters, digits, `_` and `-`; at most 63 characters. */
 export const LABEL_VALUE_MAX = 63;
 
-/** We also require a leading lower-case letter so values double as label keys and resource name parts. */
-const LABEL_VALUE = /^[a-z][a-z0-9_-]*$/;
+/** GCP's rule for label values (keys must start with a letter; values need not). */
+const LABEL_VALUE = /^[a-z0-9_-]*$/;
 
 export interface Labels {
   vtid: string;
@@ -21,7 +21,8 @@ export interface Labels {
 /**
  * Converts a value to a GCP label value (`DEV-CICDL-0031` -> `dev-cicdl-0031`): trims, lower-cases and
  * turns spaces and dots into `-`. Returns an error message instead when the result still is not a valid
- * label value (empty, too long, not starting with a letter, other characters).
+ * label value (empty, too long, other characters). GCP allows an empty value, but an empty `vtid` label
+ * would attribute the resource to nothing, so it is refused.
  */
 export function toLabelValue(raw: string): { value: string } | { error: string } {
   const value = raw.trim().toLowerCase().replace(/[\s.]+/g, '-');
@@ -29,7 +30,6 @@ export function toLabelValue(raw: string): { value: string } | { error: string }
   if (value.length > LABEL_VALUE_MAX) {
     return { error: `it is ${value.length} characters long once converted; GCP allows at most ${LABEL_VALUE_MAX}` };
   }
-  if (!/^[a-z]/.test(value)) return { error: `"${value}" does not start with a letter` };
   if (!LABEL_VALUE.test(value)) {
     return { error: `"${value}" has characters other than lower-case letters, digits, "_" and "-"` };
   }

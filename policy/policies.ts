@@ -8,8 +8,8 @@ import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy 
 /** Labels every labellable resource must carry (infra/labels.ts produces them). */
 export const REQUIRED_LABELS = ['vtid', 'vt_layer', 'vt_module'] as const;
 
-/** GCP label values: lower-case letters, digits, `_`, `-`; at most 63 characters; we require a leading letter. */
-const LABEL_VALUE = /^[a-z][a-z0-9_-]{0,62}$/;
+/** GCP label values: lower-case letters, digits, `_`, `-`; at most 63 characters (non-empty: it must say something). */
+const LABEL_VALUE = /^[a-z0-9_-]{1,63}$/;
 
 /**
  * Labellable resource types the platform uses, and where their labels live. Any other `gcp:` resource
@@ -75,7 +75,7 @@ export const requiredLabels: ResourceValidationPolicy = {
         } else if (typeof value !== 'string' || !LABEL_VALUE.test(value)) {
           reportViolation(
             `${args.type} "${args.name}": ${where}.${key} = ${JSON.stringify(value)} is not a GCP label value ` +
-              '(lower-case letters, digits, "_" and "-", starting with a letter, at most 63 characters).',
+              '(1 to 63 lower-case letters, digits, "_" and "-").',
           );
         }
       }

@@ -45,6 +45,7 @@ const EnvSchema = z.object({
   DATABASE_URL: postgresUrl,
   DATABASE_LISTEN_URL: postgresUrl,
   DATABASE_POOL_MAX: int(1, 100, 10),
+  DATABASE_ACQUIRE_TIMEOUT_MS: int(100, 600_000, 15_000),
   OASIS_DATA_DIR: z.string().min(1).default('.data/pglite'),
   GITHUB_WEBHOOK_SECRET: optionalSecret,
   GITHUB_WEBHOOK_SECRET_PREVIOUS: optionalSecret,
@@ -65,7 +66,7 @@ export interface GatewayConfig {
   production: boolean;
   port: number;
   host: string;
-  database: { url?: string; listenUrl?: string; poolMax: number; dataDir: string };
+  database: { url?: string; listenUrl?: string; poolMax: number; acquireTimeoutMs: number; dataDir: string };
   secrets: { jwt?: string; githubWebhook?: string; githubWebhookPrevious?: string };
   github: { maxBytes: number; storeTimeoutMs: number };
   publicRead: boolean;
@@ -103,7 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     production,
     port: e.PORT,
     host: e.HOST,
-    database: { url: e.DATABASE_URL, listenUrl: e.DATABASE_LISTEN_URL, poolMax: e.DATABASE_POOL_MAX, dataDir: e.OASIS_DATA_DIR },
+    database: { url: e.DATABASE_URL, listenUrl: e.DATABASE_LISTEN_URL, poolMax: e.DATABASE_POOL_MAX, acquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS, dataDir: e.OASIS_DATA_DIR },
     secrets: { jwt: e.SUPABASE_JWT_SECRET, githubWebhook: e.GITHUB_WEBHOOK_SECRET, githubWebhookPrevious: e.GITHUB_WEBHOOK_SECRET_PREVIOUS },
     github: { maxBytes: e.GITHUB_WEBHOOK_MAX_BYTES, storeTimeoutMs: e.GITHUB_WEBHOOK_STORE_TIMEOUT_MS },
     publicRead: e.OASIS_PUBLIC_READ,

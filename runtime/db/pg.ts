@@ -10,6 +10,11 @@ export interface PgOptions {
   /** Session-mode or direct URL for LISTEN (a transaction-mode pooler silently drops LISTEN). */
   listenUrl?: string;
   max?: number;
+  /**
+   * How long a query may wait for a pooled connection (queueing included) before it fails as an outage.
+   * Bursts queue behind the pool; a refused or dead server fails fast on its own.
+   */
+  acquireTimeoutMs?: number;
   logger: Logger;
 }
 
@@ -69,7 +74,7 @@ export function isTransactionPoolerUrl(url: string): boolean {
 }
 
 export function createPgDatabase(options: PgOptions): Database {
-  const pool = new pg.Pool({ connectionString: options.url, max: options.max ?? 10, connectionTimeoutMillis: 5_000 });
+  const pool = new pg.Pool({ connectionString: options.url, max: options.max ?? 10, connectionTimeoutMillis: options.acquireTimeoutMs ?? 15_000 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', (error) => options.logger.warn('idle database connection lost', { error: error.message }));
 
@@ -119,14 +124,25 @@ async function listenPg(url: string, channel: string, options: ListenOptions, lo
       if (message.channel === channel) options.onNotify(message.payload ?? '');
     });
     next.on('error', (error) => {
-      if (closed) return;
+      // Only the connection in use reconnects; a discarded one (failed LISTEN, closed meanwhile) is ignored.
+      if (closed || client !== next) return;
       options.onDisconnect?.(error);
       logger.warn('feed listener connection lost', { error: error.message });
       void reconnect();
     });
-    await next.connect();
-    // Identifiers cannot be bound; the channel name is ours, quote it anyway.
-    await next.query(`listen "${channel.replaceAll('"', '""')}"`);
+    try {
+      await next.connect();
+      // Identifiers cannot be bound; the channel name is ours, quote it anyway.
+      await next.query(`listen "${channel.replaceAll('"', '""')}"`);
+    } catch (error) {
+      await next.end().catch(() => {});
+      throw error;
+    }
+    // close() ran while this connection was being made: nothing may keep it (or the process) alive.
+    if (closed) {
+      await next.end().catch(() => {});
+      return;
+    }
     client = next;
   };
 
@@ -144,6 +160,7 @@ async function listenPg(url: string, channel: string, options: ListenOptions, lo
       if (closed) break;
       try {
         await connect();
+        if (closed) break;
         attempt = 0;
         logger.info('feed listener reconnected', { channel });
         options.onReconnect?.();

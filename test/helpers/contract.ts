@@ -78,3 +78,15 @@ export async function checkContract(method: string, url: string, response: Respo
     throw new ContractViolation(`${method} ${template} ${response.status}: body does not match the spec: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 500)}`);
   }
 }
+
+/**
+ * `fetch` with the contract check: for clients under test that talk to the gateway themselves (the
+ * deploy watcher, the heartbeat client), so their real traffic is checked against the spec too.
+ */
+export const contractFetch: typeof fetch = async (input, init) => {
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
+  const response = await fetch(input, init);
+  await checkContract(method, url, response);
+  return response;
+};

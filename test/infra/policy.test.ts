@@ -68,9 +68,18 @@ describe('vitana-required-labels', () => {
     });
     expect(found).toEqual([
       'gcp:secretmanager/secret:Secret "r": labels.vtid = "DEV-CICDL-0031" is not a GCP label value ' +
-        '(lower-case letters, digits, "_" and "-", starting with a letter, at most 63 characters).',
+        '(1 to 63 lower-case letters, digits, "_" and "-").',
       'gcp:secretmanager/secret:Secret "r": labels lacks "vt_module".',
     ]);
+  });
+
+  it("applies GCP's value rule: digits may lead, 63 characters at most, nothing empty", async () => {
+    const secret = (labels: Record<string, string>) => violations(requiredLabels, 'gcp:secretmanager/secret:Secret', { labels: { ...LABELS, ...labels } });
+    expect(await secret({ vt_module: '2fa', vt_layer: '_x' })).toEqual([]);
+    expect(await secret({ vt_module: 'a'.repeat(63) })).toEqual([]);
+    expect(await secret({ vt_module: 'a'.repeat(64) })).toHaveLength(1);
+    expect(await secret({ vt_module: '' })).toHaveLength(1);
+    expect(await secret({ vt_module: 'core/api' })).toHaveLength(1);
   });
 
   it('flags a labellable resource with no labels at all, and checks other gcp resources that set labels', async () => {

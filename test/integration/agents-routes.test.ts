@@ -157,6 +157,21 @@ describe.each(BACKENDS)('agents API on %s', (backend) => {
       expect(await counts(gw)).toEqual(before);
     });
 
+    it('a body that is not application/json -> 415, a body over 16 KiB -> 413', async () => {
+      const before = await counts(gw);
+      const plain = await gw.request('/api/v1/agents/heartbeat', {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify({ agent: 'bad-1', vtid: 'IDLE' }),
+      });
+      expect(plain.status).toBe(415);
+      expect((await json(plain)).error.code).toBe('unsupported_media_type');
+      const big = await beat(gw, { agent: 'bad-1', vtid: 'IDLE', tenant: 'x'.repeat(17 * 1024) });
+      expect(big.status).toBe(413);
+      expect((await json(big)).error.code).toBe('payload_too_large');
+      expect(await counts(gw)).toEqual(before);
+    });
+
     it('non-JSON body', async () => {
       const before = await counts(gw);
       const res = await beat(gw, '{"agent": ');

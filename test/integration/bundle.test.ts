@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { json, startTestGateway } from '../helpers/gateway.js';
+import { startLoggingServer } from '../helpers/logging-server.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/process.js';
 import { serviceToken } from '../helpers/tokens.js';
+import { variant } from '../watcher/fixtures.js';
 
 /**
  * The container runs `node dist/gateway.js` / `node dist/watcher.js` (runtime/Dockerfile). With no
@@ -64,15 +67,27 @@ describe('bundled services', () => {
     expect(await gateway.stop('SIGTERM')).toBe(0);
   });
 
-  it('node dist/watcher.js serves health', async () => {
-    const watcher = await spawnGateway({
-      entry: 'dist/watcher.js',
-      cwd: assembleImage(),
-      env: { GOOGLE_CLOUD_PROJECT: 'bundle-test', GATEWAY_URL: 'http://127.0.0.1:9', SUPABASE_SERVICE_ROLE: await serviceToken(), CLOUD_LOGGING_ENDPOINT: '127.0.0.1:9' },
-    });
-    running.push(watcher);
-    const res = await fetch(`${watcher.url}/healthz`);
-    expect(res.status).toBe(200);
-    expect(await watcher.stop('SIGTERM')).toBe(0);
+  it('node dist/watcher.js, laid out as the image, serves health and polls Cloud Logging into the gateway', async () => {
+    // The bundle keeps @google-cloud/logging and @grpc/grpc-js external: a poll proves the bundled
+    // AuditLog decoding and the plaintext-gRPC credentials work with the installed client.
+    const [logging, gateway] = await Promise.all([startLoggingServer(), startTestGateway()]);
+    try {
+      logging.setEntries([variant('v1-replace-service-success', 'bundle-entry', new Date(Date.now() - 5 * 60_000).toISOString())]);
+      const watcher = await spawnGateway({
+        entry: 'dist/watcher.js',
+        cwd: assembleImage(),
+        env: { GOOGLE_CLOUD_PROJECT: 'bundle-test', GATEWAY_URL: gateway.url, SUPABASE_SERVICE_ROLE: gateway.serviceToken, CLOUD_LOGGING_ENDPOINT: logging.endpoint },
+      });
+      running.push(watcher);
+      const res = await fetch(`${watcher.url}/healthz`);
+      expect(res.status).toBe(200);
+      const poll = await fetch(`${watcher.url}/poll`, { method: 'POST' });
+      expect(await json(poll)).toMatchObject({ ok: true, scanned: 1, published: 1 });
+      const events = await json(await gateway.request('/api/v1/oasis/events?source=gcp.cloudrun'));
+      expect(events.data).toEqual([expect.objectContaining({ externalId: 'bundle-entry', status: 'in_progress', vtid: 'VTID-2026-0042' })]);
+      expect(await watcher.stop('SIGTERM')).toBe(0);
+    } finally {
+      await Promise.all([logging.close(), gateway.close()]);
+    }
   });
 });

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startHeartbeat, type BeatReport, type HeartbeatError, type HeartbeatHandle, type HeartbeatOptions } from '../../runtime/heartbeat/index.js';
+import { contractFetch } from '../helpers/contract.js';
 import { BACKENDS } from '../helpers/db.js';
 import { json, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { startSwitchableProxy } from '../helpers/switchable-proxy.js';
@@ -85,6 +86,8 @@ describe.each(BACKENDS)('heartbeat client against a real gateway on %s', (backen
       intervalMs: INTERVAL,
       onBeat: recorder.onBeat,
       onError: recorder.onError,
+      // The client's real requests are checked against the OpenAPI spec as well.
+      fetch: contractFetch,
       ...options,
     });
     handles.push(handle);
@@ -207,7 +210,7 @@ describe.each(BACKENDS)('heartbeat client against a real gateway on %s', (backen
       let requests = 0;
       const countingFetch: typeof fetch = (input, init) => {
         requests += 1;
-        return fetch(input, init);
+        return contractFetch(input, init);
       };
       const hb = start(rec, { agent: 'hb-stop', vtid: 'VTID-2026-0921', fetch: countingFetch });
       await rec.beats(1);

@@ -4,6 +4,7 @@ import { createMemoryLogger } from '../../runtime/log.js';
 import { deployLogFilter } from '../../runtime/watcher/audit-log.js';
 import { loadWatcherConfig } from '../../runtime/watcher/config.js';
 import { startWatcher, type RunningWatcher, type StartWatcherOptions } from '../../runtime/watcher/start.js';
+import { contractFetch } from '../helpers/contract.js';
 import { json, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { startLoggingServer, type FakeLoggingServer, type LogEntryJson } from '../helpers/logging-server.js';
 import { allFixtures, variant } from './fixtures.js';
@@ -59,7 +60,8 @@ async function setup(setupOptions: Setup = {}) {
     SHUTDOWN_GRACE_MS: '1000',
     ...setupOptions.env,
   });
-  const watcher = await startWatcher(config, { logger, hostname: '127.0.0.1', now: () => NOW, ...setupOptions.options });
+  // The watcher's own requests to the gateway are checked against the OpenAPI spec as well.
+  const watcher = await startWatcher(config, { logger, hostname: '127.0.0.1', now: () => NOW, fetch: contractFetch, ...setupOptions.options });
   watchers.push(watcher);
   const poll = async () => {
     const response = await fetch(`${watcher.url}/poll`, { method: 'POST' });
@@ -295,7 +297,7 @@ describe('POST /poll end to end (real client, local Logging, real gateway)', () 
     let broken = true;
     const flakyFetch: typeof fetch = async (input, init) => {
       if (String(input).endsWith('/events/ingest') && broken && ++ingests === 3) throw new TypeError('fetch failed');
-      return fetch(input, init);
+      return contractFetch(input, init);
     };
     const { poll, gateway: g } = await setup({ options: { fetch: flakyFetch } });
     const failed = await poll();
@@ -326,7 +328,7 @@ describe('POST /poll end to end (real client, local Logging, real gateway)', () 
       if (String(input).endsWith('/events/ingest') && String(init?.body).includes('"externalId":"-8h2m1tc9q4e"')) {
         return Response.json({ ok: false, error: { code: 'invalid_request', message: 'title: Too big' } }, { status: 400 });
       }
-      return fetch(input, init);
+      return contractFetch(input, init);
     };
     const { poll, logger } = await setup({ options: { fetch: refusing } });
     const result = await poll();
