@@ -56,16 +56,21 @@ function settingsFrom(options: HeartbeatOptions): Settings {
   };
 }
 
-// The heartbeat must never keep its host alive: every timer it sets is unref'd (where the runtime has it).
+// The heartbeat must never keep its host alive: every timer it sets is unref'd (where the runtime has it),
+// except the bounded retries of stop(), which the host explicitly awaits.
 function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
   if (typeof timer === 'object' && timer !== null && 'unref' in timer && typeof timer.unref === 'function') timer.unref();
 }
 
-function sleep(ms: number): { done: Promise<void>; cancel(): void } {
+/**
+ * `keepAlive` is only for stop(): the host asked for it and awaits it, so its retries (bounded by
+ * stopTimeoutMs) may hold the process open long enough for the final beat to land.
+ */
+function sleep(ms: number, keepAlive = false): { done: Promise<void>; cancel(): void } {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const done = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, Math.max(0, ms));
-    unrefTimer(timer);
+    if (!keepAlive) unrefTimer(timer);
   });
   return { done, cancel: () => clearTimeout(timer) };
 }
@@ -165,7 +170,7 @@ export function startHeartbeat(options: HeartbeatOptions): HeartbeatHandle {
     const deadline = Date.now() + settings.stopTimeoutMs;
     if (inFlight) {
       // Let a beat already on the wire land first, so the gateway cannot see it after the stop.
-      const wait = sleep(deadline - Date.now());
+      const wait = sleep(deadline - Date.now(), true);
       await Promise.race([inFlight, wait.done]);
       wait.cancel();
     }
@@ -189,7 +194,7 @@ export function startHeartbeat(options: HeartbeatOptions): HeartbeatHandle {
       const giveUp = outcome.kind === 'rejected' || Date.now() + delay >= deadline;
       fail(outcome, giveUp ? null : delay, true);
       if (giveUp) return;
-      await sleep(delay).done;
+      await sleep(delay, true).done;
     }
   };
 
