@@ -25,7 +25,7 @@ function queryable(db: PgliteLike): Queryable {
 
 /**
  * Embedded PostgreSQL (WASM). It is a single connection: PGlite queues transactions, so "a session"
- * is simply the database itself and concurrency becomes serial, which is all a laptop needs.
+ * is the database itself, one session at a time, and concurrency becomes serial, which is all a laptop needs.
  */
 export async function createPgliteDatabase(options: PgliteOptions = {}): Promise<Database> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
@@ -37,10 +37,19 @@ export async function createPgliteDatabase(options: PgliteOptions = {}): Promise
 
   const self: Session = { ...queryable(db), transaction };
 
+  // Sessions cannot be separate connections here, so they take turns: a session-level advisory lock
+  // (migrate()) is re-entrant on one connection and would not keep two sessions apart by itself.
+  let sessions: Promise<unknown> = Promise.resolve();
+  const session = <T>(fn: (s: Session) => Promise<T>): Promise<T> => {
+    const turn = sessions.then(() => fn(self));
+    sessions = turn.catch(() => {});
+    return turn;
+  };
+
   return {
     kind: 'pglite',
     ...self,
-    session: (fn) => fn(self),
+    session,
     listen: async (channel, options): Promise<Listener> => {
       const unsubscribe = await db.listen(channel, options.onNotify);
       return { close: () => unsubscribe() };

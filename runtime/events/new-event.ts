@@ -36,9 +36,10 @@ export function tenantFor(caller: Caller, requested: string | undefined): string
   return SYSTEM_TENANT;
 }
 
+/** The legacy shape's metadata.vtid, normalized as VtidSchema does (the schema has checked it is a VTID). */
 function legacyVtid(metadata: Record<string, unknown> | undefined): string | undefined {
   const value = metadata?.vtid;
-  return typeof value === 'string' && value.length > 0 ? value.toUpperCase() : undefined;
+  return typeof value === 'string' && value.length > 0 ? value.trim().toUpperCase() : undefined;
 }
 
 /** Pure: a validated ingest body (either shape) -> the event to store. `raw` is kept as the payload. */

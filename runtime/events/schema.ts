@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { parseVtid, UNSET_VTID } from '../vtid/parse.js';
+import { findUnstorableJson, isStorableText, isStorableTimestamp, UNSTORABLE_TEXT_MESSAGE } from './storable.js';
 
 /** The zod schemas of the OASIS event API: they validate requests and generate the OpenAPI document. */
 
@@ -17,8 +18,19 @@ export const VtidSchema = z
   .transform((value) => value.toUpperCase())
   .openapi({ type: 'string', example: 'VTID-2026-0001' });
 
-const text = (max: number) => z.string().min(1).max(max);
+const text = (max: number) => z.string().min(1).max(max).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
 const JsonObjectSchema = z.record(z.string(), z.unknown()).openapi({ type: 'object', additionalProperties: true });
+
+/** An ISO 8601 timestamp with Z or an offset, within what timestamptz stores. */
+const TimestampSchema = z.iso
+  .datetime({ offset: true })
+  .refine(isStorableTimestamp, 'must be a timestamp PostgreSQL can store (year 0001 or later, UTC offset below 16 hours)');
+
+/** Free-form JSON the caller sends (metadata): any shape, as long as jsonb can store it. */
+const StorableJsonObjectSchema = JsonObjectSchema.superRefine((value, ctx) => {
+  const problem = findUnstorableJson(value);
+  if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+});
 
 /**
  * POST /events/ingest. The canonical shape (`source`, `kind`, …) and the legacy shape of the
@@ -40,16 +52,22 @@ export const IngestBodySchema = z
     ref: text(255).optional(),
     sha: z.string().regex(/^[0-9a-fA-F]{7,64}$/, 'must be a hex commit sha').optional(),
     actor: text(200).optional(),
-    url: z.url().max(2048).optional(),
+    url: z.url().max(2048).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE).optional(),
     externalId: text(200).optional(),
-    ts: z.iso.datetime({ offset: true }).optional(),
+    ts: TimestampSchema.optional(),
     tenant: text(100).optional(),
-    metadata: JsonObjectSchema.optional(),
+    metadata: StorableJsonObjectSchema.optional(),
   })
   .strict()
   .superRefine((body, ctx) => {
     if (body.source === undefined && body.service === undefined) ctx.addIssue({ code: 'custom', path: ['source'], message: 'source is required' });
     if (body.kind === undefined && body.event === undefined) ctx.addIssue({ code: 'custom', path: ['kind'], message: 'kind is required' });
+    // The legacy shape's metadata.vtid becomes the event's vtid (an indexed, filtered column), so a
+    // non-empty string there must be a VTID too (toNewEvent ignores anything else, as it always did).
+    const legacyVtid = body.metadata?.vtid;
+    if (body.vtid === undefined && typeof legacyVtid === 'string' && legacyVtid !== '' && !VtidSchema.safeParse(legacyVtid).success) {
+      ctx.addIssue({ code: 'custom', path: ['metadata', 'vtid'], message: 'must be a VTID such as VTID-2026-0001 or DEV-CICDL-0031, or UNSET' });
+    }
   })
   .openapi('IngestEvent');
 export type IngestBody = z.infer<typeof IngestBodySchema>;
@@ -96,8 +114,8 @@ export const EventFilterSchema = z.object({
 export const EventQuerySchema = EventFilterSchema.extend({
   layer: text(64).optional(),
   module: text(64).optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
-  until: z.iso.datetime({ offset: true }).optional(),
+  since: TimestampSchema.optional(),
+  until: TimestampSchema.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
   offset: z.coerce.number().int().min(0).max(100_000).default(0),
   before: positiveInt.optional().openapi({ description: 'Keyset cursor: the nextCursor of the previous page.' }),

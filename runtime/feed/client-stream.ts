@@ -10,7 +10,8 @@ import { cursorFrame, eventFrame, keepaliveFrame, openFrame, type PingData } fro
 import type { FeedHub, FeedSubscriber } from './hub.js';
 
 export interface FeedStreamDeps {
-  hub: FeedHub;
+  /** What one stream needs of the instance's hub. */
+  hub: Pick<FeedHub, 'keepaliveMs' | 'subscribe' | 'latestCommittedId'>;
   db: Database;
   logger: Logger;
   /** Frames queued for one client before it is dropped (feed.clientBuffer). */
@@ -62,8 +63,10 @@ export function openFeedStream(deps: FeedStreamDeps, request: FeedStreamRequest)
       // Live events arriving faster than the replay drains count against the same limit.
       if (pending.length > deps.clientBuffer) channel.drop();
     },
-    // During the replay the hub's cursor is ahead of what this client has, so no id then.
-    keepalive: (cursor) => void channel.push(keepaliveFrame(ping, live ? cursor : undefined)),
+    // During the replay the hub's cursor is ahead of what this client has, so no id then. Once live, the
+    // hub may still trail a resume point this client replayed from the table (it has not read those rows
+    // yet): an id below lastSent would move the browser's Last-Event-ID back and replay duplicates.
+    keepalive: (cursor) => void channel.push(keepaliveFrame(ping, live ? Math.max(cursor, lastSent) : undefined)),
     close: () => channel.close(),
   };
 

@@ -36,6 +36,16 @@ export interface StartOptions {
   clock?: () => Date;
 }
 
+function listen(app: OpenAPIHono<AppEnv>, config: ResolvedConfig): Promise<Server> {
+  return new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => {
+      s.off('error', reject);
+      resolve(s as Server);
+    });
+    s.once('error', reject);
+  });
+}
+
 export async function startGateway(config: ResolvedConfig, options: StartOptions): Promise<GatewayHandle> {
   const { logger } = options;
   const db = options.db ?? (await openDatabase(config.database, logger));
@@ -52,9 +62,16 @@ export async function startGateway(config: ResolvedConfig, options: StartOptions
   await feedHub.start();
   background.push(feedHub);
   const app = createGatewayApp({ config, db, logger, migrationFiles, feedHub, clock: options.clock });
-  const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
-  });
+  let server: Server;
+  try {
+    server = await listen(app, config);
+  } catch (error) {
+    // The port is taken (or not ours to bind): fail the start instead of crashing on an unhandled
+    // 'error' event, and leave no timer, LISTEN connection or pool behind.
+    await Promise.allSettled(background.map((task) => task.stop()));
+    if (!options.db) await db.close().catch(() => {});
+    throw error;
+  }
   const connections = trackConnections(server);
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;

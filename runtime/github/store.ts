@@ -1,7 +1,8 @@
 import { asRole } from '../db/as-role.js';
 import type { Database, DbIdentity } from '../db/types.js';
 import type { NewEvent } from '../events/new-event.js';
-import { insertEvent, type InsertOutcome } from '../events/repository.js';
+import type { InsertOutcome } from '../events/repository.js';
+import { insertDeliveryWithin } from './delivery-repository.js';
 
 /**
  * Stores a normalized delivery within a time budget. GitHub waits 10 s and never retries by itself, so
@@ -30,10 +31,8 @@ export async function storeDelivery(db: Database, event: NewEvent, timeoutMs: nu
   const work = asRole(db, WEBHOOK_IDENTITY, async (tx) => {
     // Waiting for a connection or a queued transaction may already have used the budget.
     if (abandoned) throw new StoreTimeoutError(timeoutMs);
-    // The server enforces the rest of the budget too: a statement stuck behind the ordering lock is
-    // cancelled there, so the transaction rolls back instead of committing after we answered 503.
-    await tx.query(`select set_config('statement_timeout', $1, true)`, [String(Math.max(1, deadline - Date.now()))]);
-    const outcome = await insertEvent(tx, event);
+    // The server enforces the rest of the budget too (see insertDeliveryWithin).
+    const outcome = await insertDeliveryWithin(tx, event, deadline - Date.now());
     if (abandoned) throw new StoreTimeoutError(timeoutMs);
     return outcome;
   });

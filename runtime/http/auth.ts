@@ -31,6 +31,20 @@ function record(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
+/**
+ * The tenant exactly as `public.oasis_jwt_tenant()` (policies/001) reads it, so the live feed's own
+ * check (feed/audience.ts) and the ingest default never differ from row-level security: the top-level
+ * `tenant` claim decides whenever it is present (even as ""), else `app_metadata.tenant`. A non-string
+ * value (which SQL would read as its JSON text) counts as no tenant: never more than the policy allows.
+ */
+function tenantClaim(claims: Record<string, unknown>, appMetadata: Record<string, unknown>): string | null {
+  for (const value of [claims.tenant, appMetadata.tenant]) {
+    if (value === undefined || value === null) continue;
+    return typeof value === 'string' ? value : null;
+  }
+  return null;
+}
+
 /** Pure: claims -> caller, or null for a role we do not serve. */
 export function callerFromClaims(claims: Record<string, unknown>): Caller | null {
   const appMetadata = record(claims.app_metadata);
@@ -41,7 +55,7 @@ export function callerFromClaims(claims: Record<string, unknown>): Caller | null
       kind: 'user',
       role: 'authenticated',
       subject,
-      tenant: stringClaim(claims.tenant) ?? stringClaim(appMetadata.tenant),
+      tenant: tenantClaim(claims, appMetadata),
       isAdmin: appMetadata.role === 'admin' || claims.is_admin === true,
       claims,
     };

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { findUnstorableJson, isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../events/storable.js';
 import { parseLedgerVtid } from './parse.js';
 import { LEDGER_STATUSES } from './transitions.js';
 
@@ -14,8 +15,14 @@ export const LedgerVtidSchema = z
   .transform((value) => value.toUpperCase())
   .openapi({ type: 'string', example: 'VTID-2026-0001' });
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+// What PostgreSQL cannot store (NUL, unpaired surrogates, very deep JSON) is the client's error: a 400
+// naming the field, not a 500 from the INSERT.
+const text = (max: number) => z.string().trim().min(1).max(max).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
 const JsonObjectSchema = z.record(z.string(), z.unknown()).openapi({ type: 'object', additionalProperties: true });
+const StorableJsonObjectSchema = JsonObjectSchema.superRefine((value, ctx) => {
+  const problem = findUnstorableJson(value);
+  if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+});
 
 export const CreateVtidBodySchema = z
   .object({
@@ -25,7 +32,7 @@ export const CreateVtidBodySchema = z
     tenant: text(100).optional().openapi({ description: "Defaults to the caller's tenant (service callers: `system`)." }),
     parentVtid: LedgerVtidSchema.optional().openapi({ description: 'An existing ledger task this one is a subtask of.' }),
     assignedTo: text(200).optional(),
-    metadata: JsonObjectSchema.optional(),
+    metadata: StorableJsonObjectSchema.optional(),
   })
   .strict()
   .openapi('CreateVtid');
@@ -36,7 +43,7 @@ export const PatchVtidBodySchema = z
     status: LedgerStatusSchema.optional(),
     assignedTo: text(200).nullable().optional().openapi({ description: 'null unassigns.' }),
     description: text(5000).optional(),
-    metadata: JsonObjectSchema.optional().openapi({ description: 'Merged into the stored metadata (top-level keys), not replacing it.' }),
+    metadata: StorableJsonObjectSchema.optional().openapi({ description: 'Merged into the stored metadata (top-level keys), not replacing it.' }),
   })
   .strict()
   .refine((body) => Object.keys(body).length > 0, { message: 'give at least one of status, assignedTo, description, metadata' })

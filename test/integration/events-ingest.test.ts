@@ -77,6 +77,12 @@ describe.each(BACKENDS)('POST /events/ingest on %s', (backend) => {
     expect(rows[0]).toEqual({ source: 'vtid-ledger', kind: 'vtid-created', vtid: 'VTID-2025-0001', status: 'success', tenant: 'system' });
   });
 
+  it('normalizes the legacy metadata.vtid as the vtid field is (trimmed, upper-case)', async () => {
+    const { id } = await json(await post(gw, { service: 'legacy', event: 'e', metadata: { vtid: ' vtid-2025-0002 ' } }));
+    const { rows } = await gw.db.query('select vtid from oasis_events where id = $1', [id]);
+    expect(rows[0]).toEqual({ vtid: 'VTID-2025-0002' });
+  });
+
   it('defaults vtid to UNSET, status to info and tenant to system', async () => {
     const res = await post(gw, { source: 's', kind: 'k' });
     const { id } = await json(res);
@@ -93,6 +99,16 @@ describe.each(BACKENDS)('POST /events/ingest on %s', (backend) => {
     expect(await countEvents(gw)).toBe(before);
   });
 
+  it('ten concurrent posts of one (source, externalId): one 201, nine 200 with the same id, one row', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => post(gw, { source: 'race', kind: 'k', title: `attempt ${i}`, externalId: 'race-1' }).then(async (res) => ({ status: res.status, body: await json(res) }))),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
+    const { rows } = await gw.db.query<{ n: number }>(`select count(*)::int as n from oasis_events where source = 'race' and external_id = 'race-1'`);
+    expect(rows[0]!.n).toBe(1);
+  });
+
   describe('rejects bad input with 400 naming the fields, writing nothing', () => {
     const cases: Array<[string, unknown, RegExp]> = [
       ['missing source and kind', { status: 'info' }, /source.*kind/],
@@ -104,6 +120,15 @@ describe.each(BACKENDS)('POST /events/ingest on %s', (backend) => {
       ['unknown field', { source: 's', kind: 'k', colour: 'red' }, /colour/],
       ['metadata not an object', { source: 's', kind: 'k', metadata: [1, 2] }, /metadata/],
       ['not an object', [1, 2, 3], /expected object/i],
+      // What PostgreSQL cannot store is the client's error: 400 naming the field, never a 500 from the INSERT.
+      ['NUL in a text field', { source: 'a\u0000b', kind: 'k' }, /source: must not contain NUL/],
+      ['NUL in the url', { source: 's', kind: 'k', url: 'https://example.com/\u0000' }, /url/],
+      ['NUL in metadata', { source: 's', kind: 'k', metadata: { note: ['ok', 'a\u0000'] } }, /metadata\.note\.1: must not contain NUL/],
+      ['NUL in a metadata key', { source: 's', kind: 'k', metadata: { 'a\u0000': 1 } }, /metadata\.a.*key must not contain NUL/],
+      ['unpaired surrogate in metadata', { source: 's', kind: 'k', metadata: { x: '\ud800' } }, /metadata\.x: must not contain/],
+      ['year 0000', { source: 's', kind: 'k', ts: '0000-01-01T00:00:00Z' }, /ts: must be a timestamp PostgreSQL can store/],
+      ['UTC offset beyond 15:59', { source: 's', kind: 'k', ts: '2026-01-01T00:00:00+23:00' }, /ts: must be a timestamp PostgreSQL can store/],
+      ['legacy metadata.vtid that is not a VTID', { service: 's', event: 'e', metadata: { vtid: 'x'.repeat(5000) } }, /metadata\.vtid: must be a VTID/],
     ];
     it.each(cases)('%s', async (_name, body, message) => {
       const before = await countEvents(gw);
@@ -113,6 +138,15 @@ describe.each(BACKENDS)('POST /events/ingest on %s', (backend) => {
       expect(out.ok).toBe(false);
       expect(out.error.code).toBe('invalid_request');
       expect(out.error.message).toMatch(message);
+      expect(await countEvents(gw)).toBe(before);
+    });
+
+    it('metadata nested too deep for the serializer and jsonb', async () => {
+      const before = await countEvents(gw);
+      const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+      const res = await post(gw, null, { raw: `{"source":"s","kind":"k","metadata":{"a":${deep}}}` });
+      expect(res.status).toBe(400);
+      expect((await json(res)).error.message).toMatch(/metadata\.a(\.0)+: must not nest deeper than 32 levels/);
       expect(await countEvents(gw)).toBe(before);
     });
 
@@ -147,6 +181,22 @@ describe.each(BACKENDS)('POST /events/ingest on %s', (backend) => {
       expect(res.status).toBe(status);
       expect(res.headers.get('www-authenticate')).toBe('Bearer');
       expect((await json(res)).error.code).toBe(code);
+      expect(await countEvents(gw)).toBe(before);
+    });
+
+    it.each([
+      ['a Basic authorization header', 'Basic dXNlcjpwYXNz'],
+      ['a token only in the query (writes need the header)', null],
+    ] as const)('%s -> 401', async (_n, header) => {
+      const before = await countEvents(gw);
+      const res = await gw.request(`/events/ingest${header ? '' : `?access_token=${gw.serviceToken}`}`, {
+        method: 'POST',
+        token: null,
+        headers: { 'content-type': 'application/json', ...(header ? { authorization: header } : {}) },
+        body: JSON.stringify(event),
+      });
+      expect(res.status).toBe(401);
+      expect((await json(res)).error.code).toMatch(/^(unauthenticated|invalid_token)$/);
       expect(await countEvents(gw)).toBe(before);
     });
 
@@ -197,6 +247,24 @@ describe.each(BACKENDS)('POST /events/ingest on %s', (backend) => {
       expect(rows).toEqual([]);
     });
 
+    it('an externalId already used by another tenant is 409, and neither row changes', async () => {
+      const tokenA = await userToken({ tenant: 'tenant-a' });
+      const tokenB = await userToken({ tenant: 'tenant-b' });
+      const first = await post(gw, { source: 'user', kind: 'k', title: 'from a', externalId: 'clash-1' }, { token: tokenA });
+      expect(first.status).toBe(201);
+      const before = await countEvents(gw);
+      const clash = await post(gw, { source: 'user', kind: 'k', title: 'from b', externalId: 'clash-1' }, { token: tokenB });
+      expect(clash.status).toBe(409);
+      expect((await json(clash)).error.code).toBe('external_id_conflict');
+      expect(await countEvents(gw)).toBe(before);
+      const { rows } = await gw.db.query(`select tenant, title from oasis_events where external_id = 'clash-1'`);
+      expect(rows).toEqual([{ tenant: 'tenant-a', title: 'from a' }]);
+      // The owner's own repeat is the ordinary idempotent answer.
+      const again = await post(gw, { source: 'user', kind: 'k', externalId: 'clash-1' }, { token: tokenA });
+      expect(again.status).toBe(200);
+      expect(await json(again)).toEqual({ ok: true, id: (await json(first)).id, duplicate: true });
+    });
+
     it('an authenticated caller without a tenant cannot write', async () => {
       const res = await post(gw, { source: 'user', kind: 'k' }, { token: await userToken({}) });
       expect(res.status).toBe(403);
@@ -213,6 +281,18 @@ describe.each(BACKENDS)('POST /events/ingest on %s', (backend) => {
         await tx.query(`update oasis_events set title = 'x'`);
       });
       await expect(forbiddenUpdate).rejects.toMatchObject({ code: '42501' });
+      const forbiddenDelete = gw.db.transaction(async (tx) => {
+        await tx.query(`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ role: 'authenticated', tenant: 'tenant-a' })]);
+        await tx.query(`delete from oasis_events`);
+      });
+      await expect(forbiddenDelete).rejects.toMatchObject({ code: '42501' });
+      // anon (Supabase's REST API without a login) may not even read.
+      const anonRead = gw.db.transaction(async (tx) => {
+        await tx.query(`select set_config('role', 'anon', true)`);
+        await tx.query(`select id from oasis_events limit 1`);
+      });
+      await expect(anonRead).rejects.toMatchObject({ code: '42501' });
+      expect(await countEvents(gw)).toBeGreaterThan(0);
     });
   });
 

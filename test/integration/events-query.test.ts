@@ -94,7 +94,7 @@ describe.each(BACKENDS)('GET /api/v1/oasis/events on %s', (backend) => {
     expect(await idsOf(await get('?limit=2&offset=2'))).toEqual([ids[3], ids[2]]);
   });
 
-  it.each(['?limit=0', '?limit=1001', '?limit=abc', '?offset=-1', '?before=0', '?status=done', '?vtid=VTID-26-1', '?since=yesterday', '?include=everything'])(
+  it.each(['?limit=0', '?limit=1001', '?limit=abc', '?offset=-1', '?before=0', '?status=done', '?vtid=VTID-26-1', '?since=yesterday', '?include=everything', '?source=a%00b', '?since=0000-01-01T00:00:00Z', '?until=2026-01-01T00:00:00%2B20:00'])(
     'rejects %s with 400',
     async (query) => {
       const res = await get(query);
@@ -110,6 +110,9 @@ describe.each(BACKENDS)('GET /api/v1/oasis/events on %s', (backend) => {
     const res = await gw.request(`/api/v1/oasis/events?access_token=${gw.serviceToken}`, { token: null });
     expect(res.status).toBe(200);
     expect((await get('', await signToken({ role: 'service_role', exp: 1 }))).status).toBe(401);
+    const otherSecret = await get('', await signToken({ role: 'service_role' }, 'another-secret-another-secret-another-secret'));
+    expect(otherSecret.status).toBe(401);
+    expect((await json(otherSecret)).error.code).toBe('invalid_token');
     expect((await get('', await signToken({ role: 'wizard' }))).status).toBe(403);
   });
 
@@ -127,6 +130,11 @@ describe.each(BACKENDS)('keyset paging through 1,000 events on %s', (backend) =>
   beforeAll(async () => {
     gw = await startTestGateway({ backend });
     await gw.db.query(`insert into oasis_events (source, kind, vtid) select 'bulk', 'k', 'VTID-2026-0042' from generate_series(1, 1000)`);
+    // A few rows with rare values in every filtered column, for the index test below.
+    await gw.db.query(
+      `insert into oasis_events (ts, source, kind, vtid, status, layer, module)
+       select '2001-01-01T00:00:00Z'::timestamptz + n * interval '1 minute', 'rare', 'rare', 'VTID-2026-0999', 'cancelled', 'RARE', 'RARE' from generate_series(1, 5) n`,
+    );
     await gw.db.query('analyze oasis_events');
   });
   afterAll(() => gw.close());
@@ -163,6 +171,25 @@ describe.each(BACKENDS)('keyset paging through 1,000 events on %s', (backend) =>
       expect(plan).not.toMatch(/Seq Scan/);
       expect(plan).not.toMatch(/Sort/);
     }
+  });
+
+  it.each([
+    ['vtid', `vtid = 'VTID-2026-0999'`, 'oasis_events_vtid_id_idx'],
+    // The unique (source, external_id) index serves a rare source as well as (source, id) does.
+    ['source', `source = 'rare'`, /oasis_events_source_(id_idx|external_id_key)/],
+    ['kind', `kind = 'rare'`, 'oasis_events_kind_id_idx'],
+    ['status', `status = 'cancelled'`, 'oasis_events_status_id_idx'],
+    ['layer', `layer = 'RARE'`, 'oasis_events_layer_id_idx'],
+    ['module', `module = 'RARE'`, 'oasis_events_module_id_idx'],
+    ['since/until', `ts >= '2001-01-01T00:00:00Z' and ts < '2001-01-02T00:00:00Z'`, 'oasis_events_ts_idx'],
+  ])('the %s filter has its own index (a rare value is found without walking the table)', async (_name, filter, index) => {
+    const plan = await gw.db.transaction(async (tx) => {
+      await tx.query('set local enable_seqscan = off');
+      const { rows } = await tx.query<{ 'QUERY PLAN': string }>(`explain select id from oasis_events where ${filter} order by id desc limit 50`);
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toMatch(index);
+    expect(plan).not.toMatch(/Seq Scan/);
   });
 });
 

@@ -18,6 +18,8 @@ async function ingest(baseUrl: string, token: string, body: Record<string, unkno
   return out.id;
 }
 
+// Real server only (skipped without TEST_DATABASE_URL): the embedded database belongs to one process,
+// so several gateway instances, and a LISTEN connection that can drop on its own, need PostgreSQL.
 describe.skipIf(!HAS_PG)('the feed across gateway processes on one PostgreSQL', () => {
   let database: { url: string; drop: () => Promise<void> };
   let a: GatewayProcess;

@@ -172,6 +172,12 @@ describe.each(BACKENDS)('GET /api/v1/devhub/feed on %s', (backend) => {
       expect(bad.errorBody?.error.code).toBe('invalid_token');
       const anotherSecret = await signToken({ role: 'service_role' }, 'another-secret-another-secret-another-secret');
       expect((await openSse(`${gw.url}${FEED}?access_token=${anotherSecret}`)).status).toBe(401);
+      const expired = await openSse(`${gw.url}${FEED}`, { token: await signToken({ role: 'service_role', exp: Math.floor(Date.now() / 1000) - 60 }) });
+      expect(expired.status).toBe(401);
+      expect(expired.errorBody?.error.code).toBe('token_expired');
+      const unknownRole = await openSse(`${gw.url}${FEED}`, { token: await signToken({ role: 'supabase_admin' }) });
+      expect(unknownRole.status).toBe(403);
+      expect(unknownRole.errorBody?.error.code).toBe('forbidden_role');
     });
 
     it('accepts the token as ?access_token= (EventSource cannot set headers) and never logs it', async () => {
@@ -230,6 +236,9 @@ describe.each(BACKENDS)('GET /api/v1/devhub/feed on %s', (backend) => {
     expect(header.errorBody?.error.code).toBe('invalid_request');
     const vtid = await openSse(`${gw.url}${FEED}?vtid=VTID-1`, { token: gw.serviceToken });
     expect(vtid.status).toBe(400);
+    const nul = await openSse(`${gw.url}${FEED}?source=a%00b`, { token: gw.serviceToken });
+    expect(nul.status).toBe(400);
+    expect(nul.errorBody?.error.message).toMatch(/source: must not contain NUL/);
   });
 
   it('documents the feed and the console in the OpenAPI spec', async () => {
@@ -264,6 +273,21 @@ describe.each(BACKENDS)('feed limits and shutdown on %s', (backend) => {
       expect(four?.status).toBe(200);
       two.close();
       four?.close();
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('OASIS_PUBLIC_READ=true: anyone may follow the feed without a token, every tenant included', async () => {
+    const gw = await startTestGateway({ backend, env: { OASIS_PUBLIC_READ: 'true' } });
+    try {
+      const client = await openSse(`${gw.url}${FEED}?source=public-read`);
+      expect(client.status).toBe(200);
+      const id = await ingest(gw, { source: 'public-read', tenant: 'tenant-x' });
+      expect((await client.waitForEvents(1)).map((e) => e.id)).toEqual([id]);
+      client.close();
+      // A bad token is still refused: public read is for callers without one.
+      expect((await openSse(`${gw.url}${FEED}`, { token: 'not-a-jwt' })).status).toBe(401);
     } finally {
       await gw.close();
     }

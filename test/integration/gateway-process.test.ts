@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BACKENDS, createPgDatabaseUrl } from '../helpers/db.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/process.js';
+import { serviceToken } from '../helpers/tokens.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
@@ -13,9 +15,12 @@ const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url
 /** The gateway as an OS process: start-up configuration, local mode, signals. */
 
 let running: GatewayProcess[] = [];
+let onCleanup: Array<() => Promise<void> | undefined> = [];
 afterEach(async () => {
   await Promise.all(running.map((p) => p.stop('SIGKILL')));
   running = [];
+  await Promise.all(onCleanup.map((cleanup) => cleanup()));
+  onCleanup = [];
 });
 
 function tempDataDir(): string {
@@ -77,10 +82,12 @@ describe('gateway process', () => {
     expect(JSON.stringify(second.logs)).not.toContain(token!);
   });
 
-  it('SIGTERM: refuses new connections, finishes the in-flight request, exits 0', async () => {
-    const gateway = await spawnGateway({ env: { OASIS_DATA_DIR: tempDataDir() } });
+  it.each(BACKENDS)('SIGTERM on %s: refuses new connections, finishes the in-flight request, exits 0', async (backend) => {
+    const database = backend === 'pg' ? await createPgDatabaseUrl() : undefined;
+    onCleanup.push(() => database?.drop());
+    const gateway = await spawnGateway({ env: database ? { DATABASE_URL: database.url } : { OASIS_DATA_DIR: tempDataDir() } });
     running.push(gateway);
-    const token = /Service-role token: (\S+)/.exec(gateway.stderr())![1]!;
+    const token = await serviceToken();
     const body = JSON.stringify({ source: 'shutdown', kind: 'in-flight', title: 'finished after SIGTERM' });
 
     // Send the headers and half the body, then signal: the request is in flight while the server stops.

@@ -509,6 +509,24 @@ describe.each(BACKENDS)('database outage on %s: 503, Retry-After, nothing stored
     expectNotStoredLog(stalled);
     expect(gw.logs.find((line) => line.path === '/webhooks/github' && line.errorCode === 'store_timeout')).toMatchObject({ status: 503, severity: 'ERROR' });
     expect((await json(await fetch(`${gw.url}/webhooks/health`))).rejectedByCode.store_timeout).toBe(1);
+    if (backend === 'pg') {
+      // The database enforces the budget too (statement_timeout): the abandoned insert stops waiting for
+      // the lock now, instead of holding a connection until the lock is released.
+      await expect
+        .poll(
+          async () =>
+            (
+              await database.db.query<{ n: number }>(
+                `select count(*)::int as n from pg_locks
+                  where locktype = 'advisory' and objid = $1 and not granted
+                    and database = (select oid from pg_database where datname = current_database())`,
+                [EVENT_ORDER_LOCK],
+              )
+            ).rows[0]!.n,
+          { timeout: 3_000, interval: 50 },
+        )
+        .toBe(0);
+    }
 
     await release();
     // A later delivery goes through the same lock after the stalled one would have: once it is stored,

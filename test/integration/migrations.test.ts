@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { migrate, MigrationChecksumError, migrationsCurrent, readMigrationFiles 
 import { createPgDatabase } from '../../runtime/db/pg.js';
 import { createMemoryLogger, silentLogger } from '../../runtime/log.js';
 import { projectRoot } from '../../runtime/paths.js';
-import { BACKENDS, createTestDatabase, HAS_PG, type TestDatabase } from '../helpers/db.js';
+import { BACKENDS, createPgDatabaseUrl, createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 /** A copy of the real migrations/ and policies/ that a test may edit. */
 function copyOfMigrations(): string {
@@ -80,23 +81,60 @@ describe.each(BACKENDS)('migrations on %s', (backend) => {
   });
 });
 
-describe.skipIf(!HAS_PG)('migration runners racing on one PostgreSQL database', () => {
+describe.each(BACKENDS)('migration runners racing on one database (%s)', (backend) => {
   let test: TestDatabase;
   afterEach(() => test?.drop());
 
   it('four runners at once apply each file exactly once', async () => {
-    test = await createTestDatabase('pg');
+    test = await createTestDatabase(backend);
     const files = readMigrationFiles(projectRoot());
-    const runners = Array.from({ length: 4 }, () => createPgDatabase({ url: test.url!, logger: silentLogger, max: 2 }));
+    // PostgreSQL: four pools, as four instances starting at once. The embedded database is one
+    // in-process connection, so there several runners can only share it.
+    const runners = backend === 'pg' ? Array.from({ length: 4 }, () => createPgDatabase({ url: test.url!, logger: silentLogger, max: 2 })) : Array.from({ length: 4 }, () => test.db);
     try {
       const results = await Promise.all(runners.map((db) => migrate(db, files, silentLogger)));
       const applied = results.flatMap((r) => r.applied);
       expect(applied.sort()).toEqual(files.map((f) => f.name).sort());
       expect(results.filter((r) => r.applied.length > 0)).toHaveLength(1);
     } finally {
-      await Promise.all(runners.map((db) => db.close()));
+      if (backend === 'pg') await Promise.all(runners.map((db) => db.close()));
     }
     const { rows } = await test.db.query<{ n: number }>('select count(*)::int as n from oasis_schema_migrations');
     expect(rows[0]!.n).toBe(files.length);
   });
+});
+
+/** `npm run migrate` as the operator runs it: its own process, JSON log lines, exit code. */
+function runMigrateCli(env: Record<string, string>): Promise<{ code: number; lines: Array<Record<string, unknown>> }> {
+  const tsx = join(projectRoot(), 'node_modules/.bin/tsx');
+  return new Promise((resolve) => {
+    execFile(tsx, ['runtime/db/migrate-cli.ts'], { cwd: projectRoot(), env: { PATH: process.env.PATH, ...env } }, (error, stdout) => {
+      const code = error ? Number((error as { code?: number }).code ?? 1) : 0;
+      resolve({ code, lines: stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>) });
+    });
+  });
+}
+
+describe.each(BACKENDS)('npm run migrate on %s', (backend) => {
+  it('applies every file, then nothing on a second run', async () => {
+    const database = backend === 'pg' ? await createPgDatabaseUrl() : undefined;
+    const env: Record<string, string> = database ? { DATABASE_URL: database.url } : { OASIS_DATA_DIR: join(mkdtempSync(join(tmpdir(), 'oasis-migrate-')), 'pglite') };
+    try {
+      const first = await runMigrateCli(env);
+      expect(first.code).toBe(0);
+      const files = readMigrationFiles(projectRoot()).map((f) => f.name);
+      expect(first.lines.at(-1)).toMatchObject({ severity: 'INFO', message: 'migrations current', applied: files, alreadyApplied: 0, database: backend });
+      const second = await runMigrateCli(env);
+      expect(second.code).toBe(0);
+      expect(second.lines).toEqual([expect.objectContaining({ message: 'migrations current', applied: [], alreadyApplied: files.length })]);
+    } finally {
+      await database?.drop();
+    }
+  });
+});
+
+it('npm run migrate exits 1 with one CRITICAL line when the database cannot be reached', async () => {
+  const { code, lines } = await runMigrateCli({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' });
+  expect(code).toBe(1);
+  expect(lines).toEqual([expect.objectContaining({ severity: 'CRITICAL', message: expect.stringMatching(/^migration failed: .*ECONNREFUSED/) })]);
 });

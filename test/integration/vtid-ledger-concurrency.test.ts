@@ -33,13 +33,15 @@ describe.skipIf(!HAS_PG)('VTID numbering under concurrency (PostgreSQL)', () => 
   describe('one gateway', () => {
     let gw: TestGateway;
     beforeAll(async () => {
-      gw = await startTestGateway({ backend: 'pg', clock: () => new Date('2026-05-05T05:05:05.000Z') });
+      // Every create waits its turn on the year's counter row; on a busy two-core machine the last of
+      // 500 may queue for a pooled connection longer than the default, which is not what this tests.
+      gw = await startTestGateway({ backend: 'pg', clock: () => new Date('2026-05-05T05:05:05.000Z'), env: { DATABASE_ACQUIRE_TIMEOUT_MS: '120000' } });
     });
     afterAll(() => gw.close());
 
     it(`${N} concurrent creates over HTTP get ${N} distinct ids, 0001 to ${String(N).padStart(4, '0')}, no gap`, async () => {
       const results = await Promise.all(range(N).map((i) => createOver(gw.url, gw.serviceToken, i)));
-      expect(results.every((r) => r.status === 201)).toBe(true);
+      expect(results.filter((r) => r.status !== 201)).toEqual([]);
       const ids = results.map((r) => r.vtid);
       expect(new Set(ids).size).toBe(N);
       expect([...ids].sort()).toEqual(range(N).map((i) => formatLedgerVtid(2026, i)));
@@ -84,8 +86,8 @@ describe.skipIf(!HAS_PG)('VTID numbering under concurrency (PostgreSQL)', () => 
     beforeAll(async () => {
       database = await createPgDatabaseUrl();
       // The first one migrates; the second finds the migrations applied (the runner holds an advisory lock).
-      processes.push(await spawnGateway({ env: { DATABASE_URL: database.url } }));
-      processes.push(await spawnGateway({ env: { DATABASE_URL: database.url } }));
+      processes.push(await spawnGateway({ env: { DATABASE_URL: database.url, DATABASE_ACQUIRE_TIMEOUT_MS: '120000' } }));
+      processes.push(await spawnGateway({ env: { DATABASE_URL: database.url, DATABASE_ACQUIRE_TIMEOUT_MS: '120000' } }));
     });
     afterAll(async () => {
       await Promise.all(processes.map((p) => p.stop()));
@@ -95,7 +97,7 @@ describe.skipIf(!HAS_PG)('VTID numbering under concurrency (PostgreSQL)', () => 
     it(`${N} concurrent creates split across both get ${N} distinct ids with no gap`, async () => {
       const token = await serviceToken();
       const results = await Promise.all(range(N).map((i) => createOver(processes[i % 2]!.url, token, i)));
-      expect(results.every((r) => r.status === 201)).toBe(true);
+      expect(results.filter((r) => r.status !== 201)).toEqual([]);
       const parsed = results.map((r) => parseLedgerVtid(r.vtid)!);
       // The processes use the real clock: one year (a test straddling New Year's midnight UTC is not worth guarding).
       const years = new Set(parsed.map((p) => p.year));

@@ -1,15 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatLedgerVtid } from '../../runtime/vtid/parse.js';
 import type { LedgerStatus } from '../../runtime/vtid/transitions.js';
-import { BACKENDS } from '../helpers/db.js';
+import { BACKENDS, createTestDatabase } from '../helpers/db.js';
 import { json, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { signToken, userToken } from '../helpers/tokens.js';
+import { serviceToken, signToken, userToken } from '../helpers/tokens.js';
 import { counts, createTask, jsonHeaders, ledgerEvents, movableClock, newTask, patchTask } from './vtid-ledger.helpers.js';
 
 /** The VTID ledger API over real HTTP, on PGlite and (with TEST_DATABASE_URL) on PostgreSQL. */
 
 const YEAR = 2026;
 const vtidOf = (sequence: number) => formatLedgerVtid(YEAR, sequence);
+/** `[[[…]]]`, `depth` arrays deep. */
+const nested = (depth: number): unknown => Array.from({ length: depth }).reduce<unknown>((inner) => [inner], 'leaf');
 
 describe.each(BACKENDS)('VTID ledger API on %s', (backend) => {
   let gw: TestGateway;
@@ -90,6 +92,11 @@ describe.each(BACKENDS)('VTID ledger API on %s', (backend) => {
         ['client-chosen vtid', { taskFamily: 'f', taskType: 't', description: 'd', vtid: 'VTID-2026-0500' }, /vtid/],
         ['client-chosen status', { taskFamily: 'f', taskType: 't', description: 'd', status: 'active' }, /status/],
         ['not an object', [1, 2], /expected object/i],
+        // What PostgreSQL cannot store is the client's error (400), never a 500 from the INSERT.
+        ['NUL in a text field', { taskFamily: 'f', taskType: 't', description: 'a\u0000b' }, /description: must not contain NUL/],
+        ['NUL in metadata', { taskFamily: 'f', taskType: 't', description: 'd', metadata: { note: 'x\u0000' } }, /metadata\.note: must not contain NUL/],
+        ['unpaired surrogate in metadata', { taskFamily: 'f', taskType: 't', description: 'd', metadata: { note: '\ud800' } }, /metadata\.note/],
+        ['metadata nested too deep', { taskFamily: 'f', taskType: 't', description: 'd', metadata: { deep: nested(200) } }, /metadata\.deep.*nest deeper/],
       ];
       it.each(cases)('%s', async (_name, body, message) => {
         const before = await counts(gw.db);
@@ -328,6 +335,9 @@ describe.each(BACKENDS)('VTID ledger API on %s', (backend) => {
         ['unknown status', 'VALID', { status: 'done' }, 400, 'invalid_request'],
         ['metadata not an object', 'VALID', { metadata: 'x' }, 400, 'invalid_request'],
         ['empty description', 'VALID', { description: '' }, 400, 'invalid_request'],
+        ['NUL in description', 'VALID', { description: 'a\u0000b' }, 400, 'invalid_request'],
+        ['NUL in metadata', 'VALID', { metadata: { k: '\u0000' } }, 400, 'invalid_request'],
+        ['metadata nested too deep', 'VALID', { metadata: { deep: nested(200) } }, 400, 'invalid_request'],
         ['malformed id', 'VTID-2026-1', { status: 'active' }, 400, 'invalid_request'],
         ['unknown id', 'VTID-2026-9991', { status: 'active' }, 404, 'vtid_not_found'],
       ];
@@ -356,6 +366,29 @@ describe.each(BACKENDS)('VTID ledger API on %s', (backend) => {
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatchObject({ severity: 'WARNING', status: 409, errorCode: 'invalid_transition', vtid });
       expect(JSON.stringify(lines)).not.toContain(gw.serviceToken);
+    });
+  });
+
+  describe('create and PATCH: content type, body size and bad tokens', () => {
+    it.each([
+      ['POST /vtid/create', 'POST', () => Promise.resolve('create')],
+      ['PATCH /vtid/:vtid', 'PATCH', () => newTask(gw)],
+    ] as const)('%s: 415 for a non-JSON body, 413 over the cap, 401 for a bad token; nothing written', async (_name, method, target) => {
+      const path = `/vtid/${await target()}`;
+      const before = await counts(gw.db);
+      const send = (body: string, headers: Record<string, string>, token?: string) => gw.request(path, { method, headers, body, token });
+      const text = await send('status=active', { 'content-type': 'text/plain' });
+      expect(text.status).toBe(415);
+      expect((await json(text)).error.code).toBe('unsupported_media_type');
+      const big = await send(JSON.stringify({ taskFamily: 'f', taskType: 't', description: 'd', metadata: { blob: 'x'.repeat(gw.config.ingestMaxBytes) } }), jsonHeaders);
+      expect(big.status).toBe(413);
+      expect((await json(big)).error.code).toBe('payload_too_large');
+      for (const token of ['not-a-jwt', await serviceToken('another-secret-that-is-at-least-32-characters')]) {
+        const res = await send(JSON.stringify({ taskFamily: 'f', taskType: 't', description: 'd', status: 'active' }), jsonHeaders, token);
+        expect(res.status).toBe(401);
+        expect((await json(res)).error.code).toBe('invalid_token');
+      }
+      expect(await counts(gw.db)).toEqual(before);
     });
   });
 
@@ -414,6 +447,8 @@ describe.each(BACKENDS)('VTID ledger API on %s', (backend) => {
       ['status=done', 'status'],
       ['parentVtid=nope', 'parentVtid'],
       ['before=0', 'before'],
+      ['taskFamily=a%00b', 'taskFamily'],
+      ['tenant=%00', 'tenant'],
     ])('400 for %s', async (query, field) => {
       const res = await gw.request(`/vtid/list?${query}`);
       expect(res.status).toBe(400);
@@ -480,6 +515,23 @@ describe.each(BACKENDS)('VTID ledger API on %s', (backend) => {
         time.set(`${YEAR}-06-15T12:00:00.000Z`);
       }
     });
+  });
+});
+
+describe('GET /vtid/health when the database is down', () => {
+  it('answers 503 database_unavailable with Retry-After', async () => {
+    const database = await createTestDatabase('pglite');
+    const gw = await startTestGateway({ database });
+    try {
+      expect((await gw.request('/vtid/health', { token: null })).status).toBe(200);
+      await database.db.close();
+      const res = await gw.request('/vtid/health', { token: null });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(await json(res)).toEqual({ ok: false, error: { code: 'database_unavailable', message: expect.any(String) } });
+    } finally {
+      await gw.close();
+    }
   });
 });
 

@@ -1,0 +1,43 @@
+/**
+ * Pure: what PostgreSQL refuses to store. Input it would refuse is the client's error, so the schemas
+ * reject it with a 400 naming the field instead of letting the INSERT fail with a 500.
+ *   - text and jsonb cannot hold U+0000; jsonb also refuses unpaired UTF-16 surrogates;
+ *   - timestamptz has no year 0000 and no UTC offset of 16 hours or more (ISO 8601 allows both);
+ *   - very deep JSON overflows the serializer's and the database's stacks.
+ */
+
+const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export const UNSTORABLE_TEXT_MESSAGE = 'must not contain NUL (\\u0000) or unpaired surrogate characters';
+
+export function isStorableText(value: string): boolean {
+  return !UNSTORABLE_TEXT.test(value);
+}
+
+/** An ISO 8601 timestamp (already format-checked) that PostgreSQL's timestamptz accepts. */
+export function isStorableTimestamp(value: string): boolean {
+  if (value.startsWith('0000')) return false;
+  const offset = /([+-])(\d\d):\d\d$/.exec(value);
+  return offset === null || Number(offset[2]) < 16;
+}
+
+export const MAX_JSON_DEPTH = 32;
+
+export interface JsonProblem {
+  path: Array<string | number>;
+  message: string;
+}
+
+/** The first place in a parsed JSON value (keys and strings) that cannot be stored, or null. */
+export function findUnstorableJson(value: unknown, path: Array<string | number> = []): JsonProblem | null {
+  if (typeof value === 'string') return isStorableText(value) ? null : { path, message: UNSTORABLE_TEXT_MESSAGE };
+  if (value === null || typeof value !== 'object') return null;
+  if (path.length >= MAX_JSON_DEPTH) return { path, message: `must not nest deeper than ${MAX_JSON_DEPTH} levels` };
+  const entries: Array<[string | number, unknown]> = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+  for (const [key, child] of entries) {
+    if (typeof key === 'string' && !isStorableText(key)) return { path: [...path, key], message: `key ${UNSTORABLE_TEXT_MESSAGE}` };
+    const problem = findUnstorableJson(child, [...path, key]);
+    if (problem) return problem;
+  }
+  return null;
+}
