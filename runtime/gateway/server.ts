@@ -2,6 +2,7 @@ import { sign } from 'hono/jwt';
 import { ConfigError, loadConfig } from '../config.js';
 import { localSecretsPath, resolveSecrets } from '../local-secrets.js';
 import { createLogger } from '../log.js';
+import { stopOnSignals } from '../stop-on-signals.js';
 import { startGateway } from './start.js';
 
 /** The gateway process: config once, start, print how to try it (local mode), stop on SIGTERM/SIGINT. */
@@ -41,18 +42,7 @@ async function main(): Promise<void> {
   if (!config.production) await printLocalWelcome(gateway.url, config.secrets.jwt, generated, config.database.dataDir);
   logger.info('gateway listening', { port: gateway.port, database: gateway.db.kind, publicRead: config.publicRead });
 
-  const stop = (signal: string) => {
-    logger.info('signal received', { signal });
-    gateway.shutdown().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('shutdown failed', { error });
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  stopOnSignals(logger, gateway.shutdown);
 }
 
 main().catch((error: unknown) => {

@@ -3,6 +3,7 @@
  * SIGTERM (Cloud Run) or SIGINT. A bad setting is one CRITICAL log line naming it, and exit code 1.
  */
 import { createLogger } from '../log.js';
+import { stopOnSignals } from '../stop-on-signals.js';
 import { loadWatcherConfig, WatcherConfigError } from './config.js';
 import { startWatcher } from './start.js';
 
@@ -27,21 +28,10 @@ async function main(): Promise<void> {
     logging: config.logging.endpoint ?? 'logging.googleapis.com',
   });
 
-  const stop = (signal: string) => {
-    logger.info('signal received; shutting down', { signal });
-    watcher.shutdown().then(
-      () => {
-        logger.info('deploy watcher stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error('shutdown failed', { error });
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  stopOnSignals(logger, async () => {
+    await watcher.shutdown();
+    logger.info('deploy watcher stopped');
+  });
 }
 
 main().catch((error: unknown) => {
