@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asRole } from '../../runtime/db/as-role.js';
 import type { DbIdentity, Queryable } from '../../runtime/db/types.js';
+import { allowedTransitions, LEDGER_STATUSES, type LedgerStatus } from '../../runtime/vtid/transitions.js';
 import { BACKENDS } from '../helpers/db.js';
 import { json, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { signToken, userToken } from '../helpers/tokens.js';
@@ -151,6 +152,31 @@ describe.each(BACKENDS)('VTID ledger access rules on %s', (backend) => {
       await expect(sql(SERVICE, `update "VtidLedger" set vtid = 'VTID-2026-8888' where vtid = $1`, [vtid])).rejects.toMatchObject({ code: '23514' });
       await expect(sql(SERVICE, `update "VtidLedger" set "parentVtid" = null where vtid = $1`, [vtid])).rejects.toMatchObject({ code: '23514' });
       expect(await row(vtid)).toEqual(before);
+    });
+
+    it('the status machine holds for raw SQL as authenticated: new tasks start pending, only allowed moves', async () => {
+      await expect(
+        sql(asUser(tenantA), `insert into "VtidLedger" ("taskFamily", "taskType", description, tenant, status) values ('f', 't', 'd', 'tenant-a', 'complete')`),
+      ).rejects.toMatchObject({ code: '23514', message: expect.stringContaining('starts pending') });
+      const vtid = await newTask(gw, {}, tokenA);
+      await expect(sql(asUser(tenantA), `update "VtidLedger" set status = 'complete' where vtid = $1`, [vtid])).rejects.toMatchObject({
+        code: '23514',
+        message: expect.stringContaining('cannot move from pending to complete'),
+      });
+      expect(await row(vtid)).toMatchObject({ status: 'pending' });
+      expect((await sql(asUser(tenantA), `update "VtidLedger" set status = 'active' where vtid = $1`, [vtid])).rowCount).toBe(1);
+      expect((await sql(asUser(tenantA), `update "VtidLedger" set status = 'complete' where vtid = $1`, [vtid])).rowCount).toBe(1);
+      await expect(sql(asUser(adminA), `update "VtidLedger" set status = 'pending' where vtid = $1`, [vtid])).rejects.toMatchObject({ code: '23514' });
+      expect(await row(vtid)).toMatchObject({ status: 'complete' });
+      // service_role is the platform's break-glass path and stays exempt.
+      expect((await sql(SERVICE, `update "VtidLedger" set status = 'active' where vtid = $1`, [vtid])).rowCount).toBe(1);
+    });
+
+    it('the transition table in the database equals the one in runtime/vtid/transitions.ts', async () => {
+      const { rows } = await gw.db.query<{ fromStatus: LedgerStatus; toStatus: LedgerStatus }>(`select "fromStatus", "toStatus" from "VtidLedgerTransition"`);
+      const inDatabase = rows.map((r) => `${r.fromStatus}->${r.toStatus}`).sort();
+      const inCode = LEDGER_STATUSES.flatMap((from) => allowedTransitions(from).map((to) => `${from}->${to}`)).sort();
+      expect(inDatabase).toEqual(inCode);
     });
   });
 
