@@ -1,5 +1,5 @@
-import { asRole } from '../db/as-role.js';
-import type { Database, DbIdentity } from '../db/types.js';
+import { asRole, serviceIdentity } from '../db/as-role.js';
+import type { Database } from '../db/types.js';
 import { insertEvent } from '../events/repository.js';
 import type { Logger } from '../log.js';
 import { toAgentEvent } from './agent-events.js';
@@ -8,7 +8,7 @@ import { markOverdueAgentsOffline } from './repository.js';
 import type { AgentState } from './state.js';
 
 // The detector acts for the platform, not for a caller: it sees and marks every tenant's agents.
-const DETECTOR_IDENTITY: DbIdentity = { role: 'service_role', claims: { role: 'service_role', sub: 'agent-offline-detector' } };
+const DETECTOR_IDENTITY = serviceIdentity('agent-offline-detector');
 
 /**
  * One pass: marks overdue agents offline and writes one `agent.offline` event each, in one

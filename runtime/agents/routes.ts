@@ -1,10 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { asRole } from '../db/as-role.js';
 import { isPermissionDenied } from '../db/errors.js';
 import type { Database } from '../db/types.js';
 import { authenticate, dbIdentity, type AuthOptions } from '../http/auth.js';
-import { conflict, forbidden, HttpError } from '../http/errors.js';
+import { limitBody } from '../http/body-limit.js';
+import { conflict, forbidden } from '../http/errors.js';
 import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';
 import { toBeat } from './beat.js';
 import { recordHeartbeat } from './record-heartbeat.js';
@@ -31,15 +31,7 @@ export function agentRoutes(deps: AgentRoutesDeps) {
     tags: ['Agents'],
     summary: 'An agent says it is alive and which task it is on (runtime/heartbeat sends these)',
     security: BEARER,
-    middleware: [
-      authenticate(deps.auth, 'write'),
-      bodyLimit({
-        maxSize: HEARTBEAT_MAX_BYTES,
-        onError: () => {
-          throw new HttpError(413, 'payload_too_large', `the body exceeds ${HEARTBEAT_MAX_BYTES} bytes`, { Connection: 'close' });
-        },
-      }),
-    ] as const,
+    middleware: [authenticate(deps.auth, 'write'), limitBody(HEARTBEAT_MAX_BYTES)] as const,
     request: { body: { required: true, content: { 'application/json': { schema: HeartbeatBodySchema } } } },
     responses: {
       200: jsonResponse('Recorded; eventId is the OASIS event of a change, null when the beat changed nothing.', HeartbeatResponseSchema),

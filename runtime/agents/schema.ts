@@ -1,20 +1,13 @@
 import { z } from '@hono/zod-openapi';
-import { parseVtid } from '../vtid/parse.js';
+import { vtidOr } from '../events/schema.js';
 import { AGENT_STATUSES, BEAT_STATUSES, IDLE, type AgentState } from './state.js';
 
 /** The zod schemas of the agents API: they validate requests and generate the OpenAPI document. */
 
 export const AgentStatusSchema = z.enum(AGENT_STATUSES).openapi('AgentStatus');
 
-/** A VTID in either platform format, or IDLE; stored upper-case. */
-export const TaskVtidSchema = z
-  .string()
-  .trim()
-  .refine((value) => value.toUpperCase() === IDLE || parseVtid(value) !== null, {
-    message: 'must be a VTID such as VTID-2026-0001 or DEV-CICDL-0031, or IDLE',
-  })
-  .transform((value) => value.toUpperCase())
-  .openapi({ type: 'string', example: 'VTID-2026-0001' });
+/** The task a beat names: a VTID, or IDLE. */
+export const TaskVtidSchema = vtidOr(IDLE);
 
 // Agent names are service names: they appear in logs, event titles and URLs, so no spaces or controls.
 export const AgentNameSchema = z

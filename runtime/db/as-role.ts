@@ -16,3 +16,11 @@ export function asRole<T>(db: Database, identity: DbIdentity, fn: (tx: Queryable
     return fn(tx);
   });
 }
+
+/**
+ * The identity of work the platform does itself (the webhook, the feed hub, the offline detector):
+ * service_role, with `subject` as the JWT `sub` so the database's view of the actor names the task.
+ */
+export function serviceIdentity(subject: string): DbIdentity {
+  return { role: 'service_role', claims: { role: 'service_role', sub: subject } };
+}

@@ -9,8 +9,9 @@ export function isPermissionDenied(error: unknown): boolean {
   return field(error, 'code') === '42501';
 }
 
-export function isUniqueViolation(error: unknown): boolean {
-  return field(error, 'code') === '23505';
+/** SQLSTATE 57014: a statement_timeout (or a cancel request) stopped the statement. */
+export function isQueryCanceled(error: unknown): boolean {
+  return field(error, 'code') === '57014';
 }
 
 // 08: connection errors; 57P01-03: shutting down; 53300: too many connections; 3D000: the database is gone.

@@ -1,10 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { asRole } from '../db/as-role.js';
 import { isPermissionDenied } from '../db/errors.js';
 import type { Database } from '../db/types.js';
 import { authenticate, dbIdentity, type AuthOptions } from '../http/auth.js';
-import { conflict, forbidden, HttpError } from '../http/errors.js';
+import { limitBody } from '../http/body-limit.js';
+import { conflict, forbidden } from '../http/errors.js';
 import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';
 import { toNewEvent } from './new-event.js';
 import { insertEvent, listEvents } from './repository.js';
@@ -25,16 +25,7 @@ export function eventRoutes(deps: EventRoutesDeps) {
     tags: ['OASIS'],
     summary: 'Record an event (agents, the deploy watcher)',
     security: BEARER,
-    middleware: [
-      authenticate(deps.auth, 'write'),
-      bodyLimit({
-        maxSize: deps.ingestMaxBytes,
-        onError: () => {
-          // Close the connection: the unread rest of the body must not be parsed as the next request.
-          throw new HttpError(413, 'payload_too_large', `the body exceeds ${deps.ingestMaxBytes} bytes`, { Connection: 'close' });
-        },
-      }),
-    ] as const,
+    middleware: [authenticate(deps.auth, 'write'), limitBody(deps.ingestMaxBytes)] as const,
     request: { body: { required: true, content: { 'application/json': { schema: IngestBodySchema } } } },
     responses: {
       201: jsonResponse('Stored.', IngestResponseSchema),

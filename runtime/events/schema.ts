@@ -8,15 +8,19 @@ export const EVENT_STATUSES = ['queued', 'in_progress', 'success', 'failure', 'c
 export const EventStatusSchema = z.enum(EVENT_STATUSES).openapi('EventStatus');
 export type EventStatus = z.infer<typeof EventStatusSchema>;
 
-/** A VTID in either platform format, or UNSET; stored upper-case. */
-export const VtidSchema = z
-  .string()
-  .trim()
-  .refine((value) => value.toUpperCase() === UNSET_VTID || parseVtid(value) !== null, {
-    message: 'must be a VTID such as VTID-2026-0001 or DEV-CICDL-0031, or UNSET',
-  })
-  .transform((value) => value.toUpperCase())
-  .openapi({ type: 'string', example: 'VTID-2026-0001' });
+const vtidMessage = (noTask: string) => `must be a VTID such as VTID-2026-0001 or DEV-CICDL-0031, or ${noTask}`;
+
+/** A VTID in either platform format, or the `noTask` word (UNSET for events, IDLE for agents); stored upper-case. */
+export function vtidOr(noTask: string) {
+  return z
+    .string()
+    .trim()
+    .refine((value) => value.toUpperCase() === noTask || parseVtid(value) !== null, { message: vtidMessage(noTask) })
+    .transform((value) => value.toUpperCase())
+    .openapi({ type: 'string', example: 'VTID-2026-0001' });
+}
+
+export const VtidSchema = vtidOr(UNSET_VTID);
 
 const text = (max: number) => z.string().min(1).max(max).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
 const JsonObjectSchema = z.record(z.string(), z.unknown()).openapi({ type: 'object', additionalProperties: true });
@@ -66,7 +70,7 @@ export const IngestBodySchema = z
     // non-empty string there must be a VTID too (toNewEvent ignores anything else, as it always did).
     const legacyVtid = body.metadata?.vtid;
     if (body.vtid === undefined && typeof legacyVtid === 'string' && legacyVtid !== '' && !VtidSchema.safeParse(legacyVtid).success) {
-      ctx.addIssue({ code: 'custom', path: ['metadata', 'vtid'], message: 'must be a VTID such as VTID-2026-0001 or DEV-CICDL-0031, or UNSET' });
+      ctx.addIssue({ code: 'custom', path: ['metadata', 'vtid'], message: vtidMessage(UNSET_VTID) });
     }
   })
   .openapi('IngestEvent');

@@ -7,11 +7,17 @@
  */
 
 const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const EVERY_UNSTORABLE_CHAR = new RegExp(UNSTORABLE_TEXT.source, 'g');
 
 export const UNSTORABLE_TEXT_MESSAGE = 'must not contain NUL (\\u0000) or unpaired surrogate characters';
 
 export function isStorableText(value: string): boolean {
   return !UNSTORABLE_TEXT.test(value);
+}
+
+/** For outside data we must store anyway (GitHub deliveries): each unstorable character becomes U+FFFD. */
+export function replaceUnstorableText(value: string): string {
+  return value.replace(EVERY_UNSTORABLE_CHAR, '\ufffd');
 }
 
 /** An ISO 8601 timestamp (already format-checked) that PostgreSQL's timestamptz accepts. */

@@ -1,6 +1,6 @@
-import { asRole } from '../db/as-role.js';
+import { asRole, serviceIdentity } from '../db/as-role.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
-import type { Database, DbIdentity, Listener } from '../db/types.js';
+import type { Database, Listener } from '../db/types.js';
 import { latestEventId, listEventsAfter } from '../events/repository.js';
 import type { OasisEvent } from '../events/schema.js';
 import type { Logger } from '../log.js';
@@ -18,7 +18,7 @@ export const FEED_CHANNEL = 'oasis_events';
 
 // The hub reads every tenant's rows (each client's share is decided in audience.ts); as service_role,
 // not as the connection's owner role, so it holds no more rights than reading needs.
-const HUB_IDENTITY: DbIdentity = { role: 'service_role', claims: { role: 'service_role', sub: 'feed-hub' } };
+const HUB_IDENTITY = serviceIdentity('feed-hub');
 
 /** One SSE client as the hub sees it. Every method is synchronous and must never wait on the client. */
 export interface FeedSubscriber {

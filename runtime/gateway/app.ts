@@ -32,6 +32,7 @@ export interface GatewayDeps {
 /** Composes the gateway: middleware, then one router per concern. */
 export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
   const auth: AuthOptions = { secret: deps.config.secrets.jwt, publicRead: deps.config.publicRead };
+  const clock = deps.clock ?? (() => new Date());
   const app = createRouter();
   app.use('*', requestLog(deps.logger));
   app.onError(onError);
@@ -39,11 +40,11 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
 
   app.route('/', healthRoutes({ db: deps.db, migrationFiles: deps.migrationFiles }));
   app.route('/', eventRoutes({ db: deps.db, auth, ingestMaxBytes: deps.config.ingestMaxBytes }));
-  app.route('/', githubRoutes({ db: deps.db, config: deps.config, clock: deps.clock }));
+  app.route('/', githubRoutes({ db: deps.db, config: deps.config, clock }));
   app.route('/', feedRoutes({ hub: deps.feedHub, db: deps.db, auth, logger: deps.logger, clientBuffer: deps.config.feed.clientBuffer }));
   app.route('/', consoleRoutes({ logger: deps.logger }));
-  app.route('/', agentRoutes({ db: deps.db, auth, clock: deps.clock ?? (() => new Date()) }));
-  app.route('/', vtidRoutes({ db: deps.db, auth, clock: deps.clock ?? (() => new Date()), maxBodyBytes: deps.config.ingestMaxBytes }));
+  app.route('/', agentRoutes({ db: deps.db, auth, clock }));
+  app.route('/', vtidRoutes({ db: deps.db, auth, clock, maxBodyBytes: deps.config.ingestMaxBytes }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

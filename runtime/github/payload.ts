@@ -1,3 +1,5 @@
+import { replaceUnstorableText } from '../events/storable.js';
+
 /**
  * Reading GitHub payloads defensively. A payload is outside data: a field GitHub renames, drops or
  * nulls must turn into a missing value, never an exception, so the delivery is still stored.
@@ -57,18 +59,18 @@ export function shortRef(ref: string | null): string | null {
   return ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) || null : ref;
 }
 
-// PostgreSQL cannot store U+0000 in text or jsonb, nor an unpaired UTF-16 surrogate in jsonb. Both can
-// only arrive as JSON escapes (`\u0000`, `\ud83d`): TextDecoder already replaced invalid raw bytes.
+// PostgreSQL cannot store U+0000 in text or jsonb, nor an unpaired UTF-16 surrogate in jsonb (see
+// events/storable.ts). Both can only arrive as JSON escapes (`\u0000`, `\ud83d`): TextDecoder already
+// replaced invalid raw bytes, so text without such an escape needs no scan.
 const UNSTORABLE_ESCAPE = /\\u(0000|d[89a-f][0-9a-f]{2})/i;
-const UNSTORABLE_CHARS = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 function replaceUnstorable(value: unknown): unknown {
-  if (typeof value === 'string') return value.replace(UNSTORABLE_CHARS, '\ufffd');
+  if (typeof value === 'string') return replaceUnstorableText(value);
   if (Array.isArray(value)) return value.map(replaceUnstorable);
   const object = asObject(value);
   if (!object) return value;
   const out: JsonObject = {};
-  for (const [key, inner] of Object.entries(object)) out[key.replace(UNSTORABLE_CHARS, '\ufffd')] = replaceUnstorable(inner);
+  for (const [key, inner] of Object.entries(object)) out[replaceUnstorableText(key)] = replaceUnstorable(inner);
   return out;
 }
 

@@ -1,9 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { GatewayConfig } from '../config.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import type { Database } from '../db/types.js';
+import { limitBody } from '../http/body-limit.js';
 import type { AppEnv } from '../http/env.js';
 import { badRequest, HttpError } from '../http/errors.js';
 import { createRouter, errorResponse, jsonResponse } from '../http/router.js';
@@ -86,12 +86,7 @@ export function githubRoutes(deps: GithubRoutesDeps) {
     middleware: [
       countRejections(stats),
       requireWebhookMediaType(),
-      bodyLimit({
-        maxSize: maxBytes,
-        onError: () => {
-          throw new HttpError(413, 'payload_too_large', `the delivery exceeds ${maxBytes} bytes`, { Connection: 'close' });
-        },
-      }),
+      limitBody(maxBytes, 'the delivery'),
       verifySignedBody(secrets),
     ] as const,
     request: { headers: WebhookHeadersSchema, body: { required: true, content: WEBHOOK_BODY_DOC } },

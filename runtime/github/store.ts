@@ -1,5 +1,6 @@
-import { asRole } from '../db/as-role.js';
-import type { Database, DbIdentity } from '../db/types.js';
+import { asRole, serviceIdentity } from '../db/as-role.js';
+import { isQueryCanceled } from '../db/errors.js';
+import type { Database } from '../db/types.js';
 import type { NewEvent } from '../events/new-event.js';
 import type { InsertOutcome } from '../events/repository.js';
 import { insertDeliveryWithin } from './delivery-repository.js';
@@ -11,18 +12,13 @@ import { insertDeliveryWithin } from './delivery-repository.js';
  */
 
 /** The webhook is not a JWT caller: it writes as the service role, under this subject. */
-export const WEBHOOK_IDENTITY: DbIdentity = { role: 'service_role', claims: { role: 'service_role', sub: 'github-webhook' } };
+const WEBHOOK_IDENTITY = serviceIdentity('github-webhook');
 
 export class StoreTimeoutError extends Error {
   constructor(readonly timeoutMs: number) {
     super(`the database did not take the delivery within ${timeoutMs} ms`);
     this.name = 'StoreTimeoutError';
   }
-}
-
-// SQLSTATE 57014: our statement_timeout cancelled the statement (it hit the same budget as the timer).
-function isQueryCanceled(error: unknown): boolean {
-  return error !== null && typeof error === 'object' && (error as { code?: unknown }).code === '57014';
 }
 
 export async function storeDelivery(db: Database, event: NewEvent, timeoutMs: number): Promise<InsertOutcome> {
@@ -48,6 +44,7 @@ export async function storeDelivery(db: Database, event: NewEvent, timeoutMs: nu
   try {
     return await Promise.race([work, timeout]);
   } catch (error) {
+    // Our statement_timeout hit the same budget as the timer: the same timeout, seen by the server.
     throw isQueryCanceled(error) ? new StoreTimeoutError(timeoutMs) : error;
   } finally {
     clearTimeout(timer);

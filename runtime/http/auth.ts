@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { verify } from 'hono/jwt';
 import { JwtTokenExpired, JwtTokenSignatureMismatched } from 'hono/utils/jwt/types';
+import { serviceIdentity } from '../db/as-role.js';
 import type { DbIdentity } from '../db/types.js';
 import type { AppEnv } from './env.js';
 import { forbidden, unauthorized } from './errors.js';
@@ -65,7 +66,7 @@ export function callerFromClaims(claims: Record<string, unknown>): Caller | null
 
 /** The database identity a caller's SQL runs as. Public reads run as service_role on read-only paths. */
 export function dbIdentity(caller: Caller): DbIdentity {
-  if (caller.kind === 'public') return { role: 'service_role', claims: { role: 'service_role', sub: 'public' } };
+  if (caller.kind === 'public') return serviceIdentity('public');
   return { role: caller.role, claims: caller.claims };
 }
 

@@ -1,9 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { asRole } from '../db/as-role.js';
 import type { Database } from '../db/types.js';
 import { actorName, authenticate, dbIdentity, type AuthOptions, type Caller } from '../http/auth.js';
 import { conflict, forbidden, HttpError, notFound } from '../http/errors.js';
+import { limitBody } from '../http/body-limit.js';
 import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';
 import { createTask, updateTask, type Actor } from './ledger-commands.js';
 import { findLedgerEntry, lastSequenceOfYear, listChildren, listLedgerEntries } from './ledger-repository.js';
@@ -39,13 +39,7 @@ function actorOf(caller: Caller): Actor {
 
 export function vtidRoutes(deps: VtidRoutesDeps) {
   const router = createRouter();
-  const limitBody = bodyLimit({
-    maxSize: deps.maxBodyBytes,
-    onError: () => {
-      // Close the connection: the unread rest of the body must not be parsed as the next request.
-      throw new HttpError(413, 'payload_too_large', `the body exceeds ${deps.maxBodyBytes} bytes`, { Connection: 'close' });
-    },
-  });
+  const capBody = limitBody(deps.maxBodyBytes);
 
   // Static paths first: /vtid/list and /vtid/health must not be taken for /vtid/{vtid}.
   const create = createRoute({
@@ -54,7 +48,7 @@ export function vtidRoutes(deps: VtidRoutesDeps) {
     tags: ['VTID ledger'],
     summary: 'Register a task and get its VTID (VTID-YYYY-NNNN, sequential within the UTC year)',
     security: BEARER,
-    middleware: [authenticate(deps.auth, 'write'), limitBody] as const,
+    middleware: [authenticate(deps.auth, 'write'), capBody] as const,
     request: { body: { required: true, content: { 'application/json': { schema: CreateVtidBodySchema } } } },
     responses: {
       201: jsonResponse('Registered; `vtid` is the new id.', VtidResultSchema),
@@ -154,7 +148,7 @@ export function vtidRoutes(deps: VtidRoutesDeps) {
     tags: ['VTID ledger'],
     summary: 'Move a task along its status machine, reassign it, edit its description, merge metadata',
     security: BEARER,
-    middleware: [authenticate(deps.auth, 'write'), limitBody] as const,
+    middleware: [authenticate(deps.auth, 'write'), capBody] as const,
     request: {
       params: VtidParamsSchema,
       body: { required: true, content: { 'application/json': { schema: PatchVtidBodySchema } } },
