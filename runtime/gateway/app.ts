@@ -53,6 +53,7 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
     description: 'HS256 JWT signed with the Supabase JWT secret (service_role or authenticated).',
   });
   // Served from the same shaping as the committed openapi/*.yml, so the two cannot differ.
+  let document: { openapi: string; paths: Record<string, unknown> } | undefined;
   app.openapi(
     createRoute({
       method: 'get',
@@ -61,7 +62,11 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
       summary: 'This API description (OpenAPI 3.1)',
       responses: { 200: jsonResponse('The OpenAPI document.', z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) })) },
     }),
-    (c) => c.json(gatewayDocument(app) as { openapi: string; paths: Record<string, unknown> }, 200),
+    (c) => {
+      // The routes are fixed once composed: build the document on first request, not on every one.
+      document ??= gatewayDocument(app) as { openapi: string; paths: Record<string, unknown> };
+      return c.json(document, 200);
+    },
   );
   return app;
 }

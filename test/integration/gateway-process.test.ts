@@ -55,6 +55,24 @@ describe('gateway process', () => {
     expect(JSON.parse(stdout).message).toMatch(/^invalid configuration: PORT/);
   });
 
+  it('refuses to start when LISTEN would go through Supabase\'s transaction pooler (port 6543), saying why', async () => {
+    const { code, stdout } = await runToExit({
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/never-used',
+      DATABASE_LISTEN_URL: 'postgres://postgres@127.0.0.1:6543/postgres',
+      MIGRATE_ON_START: 'false',
+      SUPABASE_JWT_SECRET: 'x'.repeat(32),
+      GITHUB_WEBHOOK_SECRET: 'x',
+    });
+    expect(code).toBe(1);
+    const critical = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { severity: string; message: string; error?: { message?: string } })
+      .find((entry) => entry.severity === 'CRITICAL');
+    expect(critical).toMatchObject({ message: 'gateway failed to start' });
+    expect(critical!.error!.message).toMatch(/LISTEN needs a session-mode or direct database URL .*not the transaction pooler \(port 6543\)/);
+  });
+
   it('local mode generates secrets once per data directory and prints a working token and curl', async () => {
     const dataDir = tempDataDir();
     const env = { OASIS_DATA_DIR: dataDir, SUPABASE_JWT_SECRET: '', GITHUB_WEBHOOK_SECRET: '' };
