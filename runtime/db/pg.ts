@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../log.js';
-import type { Database, Listener, ListenOptions, QueryResult, Queryable, Session } from './types.js';
+import type { Database, Listener, ListenOptions, QueryResult, Queryable, Session, Statement } from './types.js';
 
 // bigint ids fit in a JS number for any realistic table; parse them so both backends return numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
@@ -53,15 +53,38 @@ async function checkout(pool: pg.Pool, logger: Logger): Promise<{ client: pg.Poo
 }
 
 async function inTransaction<T>(client: pg.PoolClient, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  await client.query('begin');
+  // The pool's connections pipeline: BEGIN goes out with the transaction's first statement instead
+  // of costing a round trip of its own. Its failure (a dead connection) fails that statement too.
+  const begun = client.query('begin');
+  begun.catch(() => {});
   try {
     const result = await fn(queryable(client));
+    await begun;
     await client.query('commit');
     return result;
   } catch (error) {
     await client.query('rollback').catch(() => {});
     throw error;
   }
+}
+
+/**
+ * BEGIN, the statements and COMMIT written to the connection at once and answered together. A
+ * failed statement aborts the transaction, so the statements after it fail and COMMIT rolls back;
+ * the first real error is the one reported.
+ */
+async function pipelinedTransaction(client: pg.PoolClient, statements: readonly Statement[]): Promise<QueryResult<Record<string, unknown>>[]> {
+  const sent = [client.query('begin'), ...statements.map((s) => client.query(s.sql, s.params as unknown[] | undefined)), client.query('commit')];
+  const settled = await Promise.allSettled(sent);
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  // An aborted transaction answers COMMIT with ROLLBACK instead of an error; never report it as stored.
+  const commit = (settled[settled.length - 1] as PromiseFulfilledResult<pg.QueryResult>).value;
+  if (commit.command !== 'COMMIT') throw new Error(`the transaction did not commit (${commit.command})`);
+  return settled.slice(1, -1).map((result) => {
+    const value = (result as PromiseFulfilledResult<pg.QueryResult>).value;
+    return { rows: value.rows as Record<string, unknown>[], rowCount: value.rowCount ?? 0 };
+  });
 }
 
 /** Supabase's transaction pooler listens on 6543; LISTEN and advisory locks do not work through it. */
@@ -74,7 +97,14 @@ export function isTransactionPoolerUrl(url: string): boolean {
 }
 
 export function createPgDatabase(options: PgOptions): Database {
-  const pool = new pg.Pool({ connectionString: options.url, max: options.max ?? 10, connectionTimeoutMillis: options.acquireTimeoutMs ?? 15_000 });
+  // pipeline: a connection writes each query as soon as it is issued instead of waiting for the answer
+  // to the one before, so a transaction's statements share round trips (see transactionBatch).
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: options.acquireTimeoutMs ?? 15_000,
+    pipeline: true,
+  });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', (error) => options.logger.warn('idle database connection lost', { error: error.message }));
 
@@ -99,6 +129,15 @@ export function createPgDatabase(options: PgOptions): Database {
       }
     },
     session,
+    transactionBatch: (async (statements: readonly Statement[] | (() => readonly Statement[] | null)) => {
+      const { client, release } = await checkout(pool, options.logger);
+      try {
+        const ready = typeof statements === 'function' ? statements() : statements;
+        return ready === null ? null : await pipelinedTransaction(client, ready);
+      } finally {
+        release();
+      }
+    }) as Database['transactionBatch'],
     listen: (channel, listenOptions) => listenPg(options.listenUrl ?? options.url, channel, listenOptions, options.logger),
     close: () => pool.end(),
   };

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import type { Database, Listener, QueryResult, Queryable, Session } from './types.js';
+import type { Database, Listener, QueryResult, Queryable, Session, Statement } from './types.js';
 
 export interface PgliteOptions {
   /** A directory for persistent data, or undefined for an in-memory database. */
@@ -50,6 +50,16 @@ export async function createPgliteDatabase(options: PgliteOptions = {}): Promise
     kind: 'pglite',
     ...self,
     session,
+    // One connection and no network: taking the statements in turn costs nothing.
+    transactionBatch: ((statements: readonly Statement[] | (() => readonly Statement[] | null)) =>
+      transaction(async (tx) => {
+        // Our turn has come: only now is it decided what is sent (see Database.transactionBatch).
+        const ready = typeof statements === 'function' ? statements() : statements;
+        if (ready === null) return null;
+        const results = [];
+        for (const statement of ready) results.push(await tx.query(statement.sql, statement.params));
+        return results;
+      })) as Database['transactionBatch'],
     listen: async (channel, options): Promise<Listener> => {
       const unsubscribe = await db.listen(channel, options.onNotify);
       return { close: () => unsubscribe() };

@@ -14,6 +14,12 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
+/** One parameterized statement of a batch. */
+export interface Statement {
+  sql: string;
+  params?: readonly unknown[];
+}
+
 /** A single connection held for a while (migrations hold a session-level advisory lock on one). */
 export interface Session extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
@@ -40,6 +46,17 @@ export interface Database extends Session {
   /** Runs `fn` on one dedicated connection, released afterwards. */
   session<T>(fn: (session: Session) => Promise<T>): Promise<T>;
   listen(channel: string, options: ListenOptions): Promise<Listener>;
+  /**
+   * Runs the statements in order as one transaction, all sent at once: one network round trip on
+   * PostgreSQL (pipelined), in turn on PGlite. When one fails, the transaction rolls back and the
+   * promise rejects with that statement's error (not the "transaction is aborted" of those after it).
+   *
+   * Given a function, it is called once the connection is in hand, right before anything is sent
+   * (after any wait for a pooled connection or for PGlite's turn), so the caller can still drop work
+   * whose time ran out meanwhile; returning null sends nothing and resolves with null.
+   */
+  transactionBatch(statements: readonly Statement[]): Promise<QueryResult<Record<string, unknown>>[]>;
+  transactionBatch(statements: () => readonly Statement[] | null): Promise<QueryResult<Record<string, unknown>>[] | null>;
   close(): Promise<void>;
 }
 

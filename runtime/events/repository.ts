@@ -1,13 +1,12 @@
-import type { Queryable } from '../db/types.js';
+import type { QueryResult, Queryable, Statement } from '../db/types.js';
 import type { NewEvent } from './new-event.js';
+import { parseTxid, type FeedPosition } from './position.js';
 import type { EventStatus, OasisEvent } from './schema.js';
 
-/** All SQL of the OASIS event table. Every statement is parameterized. */
-
-// Serializes event inserts so that ids become visible in increasing order: the feed reads "rows with
-// id > last seen", which would skip a lower id committing after a higher one. One lock, held to
-// commit, costs a few hundred microseconds per event; our volume is far below what it allows.
-const EVENT_ORDER_LOCK = 7_031_2027;
+/**
+ * All SQL of the OASIS event table. Every statement is parameterized. Writers take no lock: the feed
+ * orders rows by the transaction that wrote them (txid, see migrations/005), not by commit order.
+ */
 
 interface EventRow {
   id: number;
@@ -28,6 +27,8 @@ interface EventRow {
   tenant: string;
   metadata: Record<string, unknown>;
   payload?: unknown;
+  /** The writing transaction (xid8 as text): the feed's ordering key. Only read by the feed. */
+  txid?: string;
 }
 
 const COLUMNS = 'id, ts, vtid, source, kind, status, layer, module, title, repo, ref, sha, actor, url, external_id, tenant, metadata';
@@ -61,44 +62,106 @@ export type InsertOutcome = { id: number; duplicate: false } | { id: number; dup
 /**
  * Inserts an event, or finds the one already stored under the same (source, external id).
  * `{ id: null, duplicate: true }` means the clash is with a row the caller cannot see (another tenant).
- * Run inside a transaction (asRole): the ordering lock is released at commit.
+ * Run inside a transaction (asRole) together with the change it records.
  */
 export async function insertEvent(tx: Queryable, event: NewEvent): Promise<InsertOutcome> {
-  await tx.query('select pg_advisory_xact_lock($1)', [EVENT_ORDER_LOCK]);
-  const inserted = await tx.query<{ id: number }>(
-    `insert into public.oasis_events
-       (ts, vtid, source, kind, status, layer, module, title, repo, ref, sha, actor, url, external_id, tenant, metadata, payload)
-     values (coalesce($1::timestamptz, now()), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17::jsonb)
-     on conflict (source, external_id) do nothing
-     returning id`,
-    [
-      event.ts ?? null,
-      event.vtid,
-      event.source,
-      event.kind,
-      event.status,
-      event.layer ?? null,
-      event.module ?? null,
-      event.title ?? null,
-      event.repo ?? null,
-      event.ref ?? null,
-      event.sha ?? null,
-      event.actor ?? null,
-      event.url ?? null,
-      event.externalId ?? null,
-      event.tenant,
-      JSON.stringify(event.metadata),
-      event.payload === undefined ? null : JSON.stringify(event.payload),
-    ],
-  );
-  const row = inserted.rows[0];
-  if (row) return { id: Number(row.id), duplicate: false };
-  const existing = await tx.query<{ id: number }>('select id from public.oasis_events where source = $1 and external_id = $2', [
-    event.source,
-    event.externalId ?? null,
-  ]);
-  const found = existing.rows[0];
-  return found ? { id: Number(found.id), duplicate: true } : { id: null, duplicate: true };
+  const [outcome] = await insertEventsIn(tx, [event]);
+  return outcome!;
+}
+
+async function insertEventsIn(tx: Queryable, events: readonly NewEvent[]): Promise<InsertOutcome[]> {
+  const statements = insertEventBatchStatements(events);
+  const results: QueryResult<Record<string, unknown>>[] = [];
+  for (const statement of statements) results.push(await tx.query(statement.sql, statement.params));
+  return insertEventBatchOutcomes(events, results);
+}
+
+/** An event as one element of the batch's JSON array; absent keys become the columns' defaults. */
+function batchRow(event: NewEvent, ord: number): Record<string, unknown> {
+  return {
+    ord,
+    ts: event.ts ?? null,
+    vtid: event.vtid,
+    source: event.source,
+    kind: event.kind,
+    status: event.status,
+    layer: event.layer ?? null,
+    module: event.module ?? null,
+    title: event.title ?? null,
+    repo: event.repo ?? null,
+    ref: event.ref ?? null,
+    sha: event.sha ?? null,
+    actor: event.actor ?? null,
+    url: event.url ?? null,
+    external_id: event.externalId ?? null,
+    tenant: event.tenant,
+    metadata: event.metadata,
+    ...(event.payload === undefined ? {} : { payload: event.payload }),
+  };
+}
+
+/**
+ * The statements that store a batch of events in one transaction, run as the caller (asRole or
+ * batchAsRole): one multi-row INSERT, then, if any event has an external id, one look-up of the ids
+ * stored under those keys (a fresh snapshot, so rows committed concurrently by another writer are
+ * found too). The events must have distinct (source, external id) pairs; the writer folds repeats.
+ *
+ * The INSERT draws each row's id itself (OVERRIDING SYSTEM VALUE with the identity's own sequence),
+ * so it can say which input row got which id; RETURNING alone cannot, for rows without an external id.
+ */
+export function insertEventBatchStatements(events: readonly NewEvent[]): Statement[] {
+  const rows = events.map((event, ord) => batchRow(event, ord));
+  const statements: Statement[] = [
+    {
+      sql: `with input as materialized (
+              select nextval('public.oasis_events_id_seq') as id, r.*
+                from (select * from jsonb_to_recordset($1::jsonb) as r(
+                        ord int, ts timestamptz, vtid text, source text, kind text, status text, layer text, module text,
+                        title text, repo text, ref text, sha text, actor text, url text, external_id text, tenant text,
+                        metadata jsonb, payload jsonb)
+                      order by ord) r
+            ),
+            inserted as (
+              insert into public.oasis_events
+                (id, ts, vtid, source, kind, status, layer, module, title, repo, ref, sha, actor, url, external_id, tenant, metadata, payload)
+              overriding system value
+              select id, coalesce(ts, now()), vtid, source, kind, status, layer, module, title, repo, ref, sha, actor, url, external_id,
+                     tenant, coalesce(metadata, '{}'::jsonb), payload
+                from input order by ord
+              on conflict (source, external_id) do nothing
+              returning id
+            )
+            select input.ord, input.id from input join inserted using (id)`,
+      params: [JSON.stringify(rows)],
+    },
+  ];
+  const keys = events.filter((event) => event.externalId != null).map((event) => ({ source: event.source, external_id: event.externalId }));
+  if (keys.length > 0) {
+    statements.push({
+      sql: `select e.id, e.source, e.external_id
+              from jsonb_to_recordset($1::jsonb) as k(source text, external_id text)
+              join public.oasis_events e on e.source = k.source and e.external_id = k.external_id`,
+      params: [JSON.stringify(keys)],
+    });
+  }
+  return statements;
+}
+
+const pairKey = (source: string, externalId: string): string => `${source}\u0000${externalId}`;
+
+/** Reads the results of insertEventBatchStatements: one outcome per event, in order. */
+export function insertEventBatchOutcomes(events: readonly NewEvent[], results: readonly QueryResult<Record<string, unknown>>[]): InsertOutcome[] {
+  const inserted = new Map<number, number>();
+  for (const row of results[0]?.rows ?? []) inserted.set(Number(row.ord), Number(row.id));
+  const existing = new Map<string, number>();
+  for (const row of results[1]?.rows ?? []) existing.set(pairKey(String(row.source), String(row.external_id)), Number(row.id));
+  return events.map((event, ord): InsertOutcome => {
+    const id = inserted.get(ord);
+    if (id !== undefined) return { id, duplicate: false };
+    // Not inserted: the key was taken. By a row this caller can read, or by another tenant's.
+    const found = event.externalId != null ? existing.get(pairKey(event.source, event.externalId)) : undefined;
+    return found !== undefined ? { id: found, duplicate: true } : { id: null, duplicate: true };
+  });
 }
 
 export interface EventFilters {
@@ -112,8 +175,6 @@ export interface EventFilters {
   until?: string;
   /** Keyset: only ids below this. */
   before?: number;
-  /** Feed: only ids above this. */
-  after?: number;
 }
 
 function whereClause(filters: EventFilters): { sql: string; params: unknown[] } {
@@ -132,7 +193,6 @@ function whereClause(filters: EventFilters): { sql: string; params: unknown[] } 
   if (filters.since !== undefined) add((p) => `ts >= ${p}::timestamptz`, filters.since);
   if (filters.until !== undefined) add((p) => `ts < ${p}::timestamptz`, filters.until);
   if (filters.before !== undefined) add((p) => `id < ${p}`, filters.before);
-  if (filters.after !== undefined) add((p) => `id > ${p}`, filters.after);
   return { sql: conditions.length ? `where ${conditions.join(' and ')}` : '', params };
 }
 
@@ -154,15 +214,70 @@ export async function listEvents(db: Queryable, filters: EventFilters, options: 
   return rows.map((row) => toEvent(row, options.includePayload ?? false));
 }
 
-/** Oldest first from a cursor: the feed's replay and catch-up. */
-export async function listEventsAfter(db: Queryable, filters: EventFilters & { after: number }, limit: number): Promise<OasisEvent[]> {
-  const where = whereClause(filters);
-  const params = [...where.params, limit];
-  const { rows } = await db.query<EventRow>(`select ${COLUMNS} from public.oasis_events ${where.sql} order by id asc limit $${params.length}`, params);
-  return rows.map((row) => toEvent(row, false));
+/** The filters the live feed offers (a subset of the query API's). */
+export type FeedFilters = Pick<EventFilters, 'vtid' | 'source' | 'kind' | 'status'>;
+
+export interface FeedEntry {
+  position: FeedPosition;
+  event: OasisEvent;
 }
 
-export async function latestEventId(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ id: number | null }>('select max(id) as id from public.oasis_events');
-  return Number(rows[0]?.id ?? 0);
+export interface FeedPage {
+  /** In feed order, all after the requested position. */
+  entries: FeedEntry[];
+  /**
+   * The snapshot's xmin: every transaction below it had ended, so the page holds every matching
+   * row up to it (up to the limit). A transaction at or above it may still add rows.
+   */
+  horizon: number;
+}
+
+/**
+ * The feed's read: matching rows after `after` in (txid, id) order, only of transactions below the
+ * snapshot's xmin (rows of transactions still open, or that committed after an older one that is
+ * still open, wait for the next read). One statement, so the horizon and the rows come from the
+ * same snapshot. Run as the reader (batchAsRole): row-level security decides what it returns.
+ */
+export function feedPageStatement(filters: FeedFilters, after: FeedPosition, limit: number): Statement {
+  const where = whereClause(filters);
+  const offset = where.params.length;
+  const conditions = [`(e.txid, e.id) > ($${offset + 1}::text::xid8, $${offset + 2}::bigint)`, 'e.txid < h.horizon'];
+  if (where.sql) conditions.push(where.sql.replace(/^where /, ''));
+  return {
+    sql: `select h.horizon::text as horizon, e.*
+            from (select pg_snapshot_xmin(pg_current_snapshot()) as horizon) h
+            left join lateral (
+              select ${COLUMNS}, txid::text as txid from public.oasis_events e
+               where ${conditions.join(' and ')}
+               order by e.txid, e.id
+               limit $${offset + 3}
+            ) e on true`,
+    params: [...where.params, String(after.txid), after.id, limit],
+  };
+}
+
+export function readFeedPage(result: QueryResult<Record<string, unknown>>): FeedPage {
+  const rows = result.rows as unknown as Array<EventRow & { horizon: string }>;
+  const entries: FeedEntry[] = [];
+  for (const row of rows) {
+    if (row.id === null || row.id === undefined) continue;
+    entries.push({ position: { txid: parseTxid(row.txid!), id: Number(row.id) }, event: toEvent(row, false) });
+  }
+  return { entries, horizon: parseTxid(rows[0]!.horizon) };
+}
+
+/** The feed position of event `id`, or null when no such event exists (as far as the caller can see). */
+export async function feedPositionOf(db: Queryable, id: number): Promise<FeedPosition | null> {
+  const { rows } = await db.query<{ txid: string }>('select txid::text as txid from public.oasis_events where id = $1', [id]);
+  return rows[0] ? { txid: parseTxid(rows[0].txid), id } : null;
+}
+
+/** The newest position the feed may stand at now: the last row of an ended transaction, or before every row. */
+export async function latestFeedPosition(db: Queryable): Promise<FeedPosition | null> {
+  const { rows } = await db.query<{ txid: string; id: number }>(
+    `select txid::text as txid, id from public.oasis_events
+      where txid < pg_snapshot_xmin(pg_current_snapshot())
+      order by txid desc, id desc limit 1`,
+  );
+  return rows[0] ? { txid: parseTxid(rows[0].txid), id: Number(rows[0].id) } : null;
 }

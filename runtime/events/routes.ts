@@ -2,18 +2,24 @@ import { createRoute } from '@hono/zod-openapi';
 import { asRole } from '../db/as-role.js';
 import { isPermissionDenied } from '../db/errors.js';
 import type { Database } from '../db/types.js';
+import type { EventWriter } from './writer.js';
 import { authenticate, dbIdentity, type AuthOptions } from '../http/auth.js';
 import { limitBody } from '../http/body-limit.js';
 import { conflict, forbidden } from '../http/errors.js';
 import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';
+import { writeUnavailable } from '../http/write-errors.js';
 import { toNewEvent } from './new-event.js';
-import { insertEvent, listEvents } from './repository.js';
+import { listEvents } from './repository.js';
 import { EventListSchema, EventQuerySchema, IngestBodySchema, IngestResponseSchema } from './schema.js';
 
 export interface EventRoutesDeps {
   db: Database;
+  /** The events' group-commit writer (shared with the webhook). */
+  writer: EventWriter;
   auth: AuthOptions;
   ingestMaxBytes: number;
+  /** The time budget of one ingest write (the webhook's: GITHUB_WEBHOOK_STORE_TIMEOUT_MS). */
+  writeTimeoutMs: number;
 }
 
 export function eventRoutes(deps: EventRoutesDeps) {
@@ -35,6 +41,9 @@ export function eventRoutes(deps: EventRoutesDeps) {
       409: errorResponse('The (source, externalId) pair belongs to an event of another tenant.'),
       413: errorResponse('Body too large.'),
       415: errorResponse('Not application/json.'),
+      503: errorResponse(
+        'store_timeout / database_unavailable: nothing was stored. store_outcome_unknown: the commit was not confirmed in time and may have landed; send it again (idempotent with an externalId).',
+      ),
     },
   });
 
@@ -45,10 +54,10 @@ export function eventRoutes(deps: EventRoutesDeps) {
     c.set('vtid', event.vtid);
     let outcome;
     try {
-      outcome = await asRole(deps.db, dbIdentity(caller), (tx) => insertEvent(tx, event));
+      outcome = await deps.writer.write(dbIdentity(caller), event, deps.writeTimeoutMs, Number(c.req.header('content-length')) || undefined);
     } catch (error) {
       if (isPermissionDenied(error)) throw forbidden('wrong_tenant', `you may not write events for tenant "${event.tenant}"`);
-      throw error;
+      throw writeUnavailable(error, 'the event') ?? error;
     }
     if (outcome.id === null) throw conflict('external_id_conflict', 'an event with this source and externalId exists for another tenant');
     if (outcome.duplicate) return c.json({ ok: true as const, id: outcome.id, duplicate: true }, 200);

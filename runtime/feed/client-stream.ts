@@ -1,7 +1,7 @@
-import { asRole } from '../db/as-role.js';
+import { batchAsRole } from '../db/as-role.js';
 import type { Database } from '../db/types.js';
-import { listEventsAfter } from '../events/repository.js';
-import type { OasisEvent } from '../events/schema.js';
+import { comparePositions, FEED_START, type FeedPosition } from '../events/position.js';
+import { feedPageStatement, readFeedPage, type FeedEntry } from '../events/repository.js';
 import { actorName, dbIdentity, type Caller } from '../http/auth.js';
 import type { Logger } from '../log.js';
 import { matchesFilter, visibleTo, type FeedFilter } from './audience.js';
@@ -11,7 +11,7 @@ import type { FeedHub, FeedSubscriber } from './hub.js';
 
 export interface FeedStreamDeps {
   /** What one stream needs of the instance's hub. */
-  hub: Pick<FeedHub, 'keepaliveMs' | 'subscribe' | 'latestCommittedId'>;
+  hub: Pick<FeedHub, 'keepaliveMs' | 'subscribe' | 'positionOf'>;
   db: Database;
   logger: Logger;
   /** Frames queued for one client before it is dropped (feed.clientBuffer). */
@@ -32,48 +32,48 @@ const REPLAY_PAGE = 500;
 
 /**
  * One client's SSE stream. Resuming without a gap or a duplicate at the seam between the table and the
- * live hub: subscribe to the hub first (live events wait in `pending`), replay from the table as the
- * caller (row-level security applies), then send the pending events with an id above the last one
- * replayed, then go live. Every send is guarded by `id > lastSent`, which also drops the overlap when
- * the replay read rows the hub had not announced yet. Throws FeedUnavailableError synchronously,
- * before any byte is sent.
+ * live hub: subscribe to the hub first (live events wait in `pending`), look up the feed position of
+ * the client's Last-Event-ID, replay from the table as the caller (row-level security applies), then
+ * send the pending events positioned after the last one replayed, then go live. Every send is guarded
+ * by `position > lastSent`, which also drops the overlap when the replay read rows the hub had not
+ * announced yet. Throws FeedUnavailableError synchronously, before any byte is sent.
  */
 export function openFeedStream(deps: FeedStreamDeps, request: FeedStreamRequest): ReadableStream<Uint8Array> {
   const { caller, filter } = request;
   const ping: PingData = { keepaliveMs: deps.hub.keepaliveMs };
   const started = Date.now();
-  const pending: OasisEvent[] = [];
+  const pending: FeedEntry[] = [];
   let live = false;
-  let lastSent = request.after ?? 0;
+  let lastSent: FeedPosition = FEED_START;
   let sent = 0;
 
-  const send = (event: OasisEvent): void => {
-    if (event.id <= lastSent) return;
-    if (channel.push(eventFrame(event))) {
-      lastSent = event.id;
+  const send = (entry: FeedEntry): void => {
+    if (comparePositions(entry.position, lastSent) <= 0) return;
+    if (channel.push(eventFrame(entry.event))) {
+      lastSent = entry.position;
       sent += 1;
     }
   };
 
   const subscriber: FeedSubscriber = {
     accepts: (event) => matchesFilter(event, filter) && visibleTo(caller, event),
-    deliver: (event) => {
-      if (live) return send(event);
-      pending.push(event);
+    deliver: (event, position) => {
+      if (live) return send({ event, position });
+      pending.push({ event, position });
       // Live events arriving faster than the replay drains count against the same limit.
       if (pending.length > deps.clientBuffer) channel.drop();
     },
     // During the replay the hub's cursor is ahead of what this client has, so no id then. Once live, the
     // hub may still trail a resume point this client replayed from the table (it has not read those rows
     // yet): an id below lastSent would move the browser's Last-Event-ID back and replay duplicates.
-    keepalive: (cursor) => void channel.push(keepaliveFrame(ping, live ? Math.max(cursor, lastSent) : undefined)),
+    keepalive: (cursor) => void channel.push(keepaliveFrame(ping, live ? (comparePositions(cursor, lastSent) > 0 ? cursor : lastSent).id : undefined)),
     close: () => channel.close(),
   };
 
   const onEnd = (reason: EndReason): void => {
     subscription.unsubscribe();
     pending.length = 0;
-    const fields = { reason, events: sent, durationMs: Date.now() - started, caller: actorName(caller), lastEventId: lastSent };
+    const fields = { reason, events: sent, durationMs: Date.now() - started, caller: actorName(caller), lastEventId: lastSent.id };
     if (reason === 'buffer_full') deps.logger.warn('feed client dropped: too far behind; it resumes with Last-Event-ID', fields);
     else deps.logger.info('feed stream ended', fields);
   };
@@ -87,38 +87,41 @@ export function openFeedStream(deps: FeedStreamDeps, request: FeedStreamRequest)
     // received nothing yet resume exactly from where it joined.
     lastSent = subscription.cursor;
     live = true;
-    channel.push(openFrame(ping, subscription.cursor));
+    channel.push(openFrame(ping, subscription.cursor.id));
     return channel.body;
   }
 
   channel.push(openFrame(ping));
   const replay = async (): Promise<void> => {
     const requested = request.after!;
-    let after = requested;
-    for (;;) {
-      const page = await asRole(deps.db, dbIdentity(caller), (tx) => listEventsAfter(tx, { ...filter, after }, REPLAY_PAGE));
-      for (const event of page) {
-        if (!(await channel.pushWhenRoom(eventFrame(event)))) return;
-        after = event.id;
-        sent += 1;
-      }
-      if (page.length < REPLAY_PAGE || channel.ended) break;
-    }
-    lastSent = after;
-    if (after === requested && requested > subscription.cursor && requested > (await deps.hub.latestCommittedId())) {
+    const from = requested === 0 ? FEED_START : await deps.hub.positionOf(requested);
+    if (from === null) {
       // An id this database never issued (it was reset, or the client followed another deployment):
       // waiting for ids to pass it would hide every new event, so start from now instead.
-      deps.logger.info('feed client resumed from an id beyond the newest event; starting from now', { lastEventId: requested, cursor: subscription.cursor });
+      deps.logger.info('feed client resumed from an id this database does not hold; starting from now', { lastEventId: requested, cursor: subscription.cursor.id });
       lastSent = subscription.cursor;
-      channel.push(cursorFrame(subscription.cursor));
+      channel.push(cursorFrame(subscription.cursor.id));
+    } else {
+      let after = from;
+      for (;;) {
+        const [result] = await batchAsRole(deps.db, dbIdentity(caller), [feedPageStatement(filter, after, REPLAY_PAGE)]);
+        const page = readFeedPage(result!);
+        for (const entry of page.entries) {
+          if (!(await channel.pushWhenRoom(eventFrame(entry.event)))) return;
+          after = entry.position;
+          sent += 1;
+        }
+        if (page.entries.length < REPLAY_PAGE || channel.ended) break;
+      }
+      lastSent = after;
     }
     // From here to `live = true` nothing awaits, so no live event can slip between the two.
-    for (const event of pending.splice(0)) send(event);
+    for (const entry of pending.splice(0)) send(entry);
     live = true;
   };
   replay().catch((error: unknown) => {
     // The database failed mid-replay: end this stream; the client resumes from the last id it got.
-    deps.logger.error('feed replay failed', { error, lastEventId: lastSent });
+    deps.logger.error('feed replay failed', { error, lastEventId: lastSent.id });
     channel.drop('replay_failed');
   });
   return channel.body;

@@ -1,17 +1,24 @@
-import { asRole, serviceIdentity } from '../db/as-role.js';
+import { asRole, batchAsRole, serviceIdentity } from '../db/as-role.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import type { Database, Listener } from '../db/types.js';
-import { latestEventId, listEventsAfter } from '../events/repository.js';
+import { comparePositions, FEED_START, parseTxid, type FeedPosition } from '../events/position.js';
+import { feedPageStatement, feedPositionOf, latestFeedPosition, readFeedPage, type FeedPage } from '../events/repository.js';
 import type { OasisEvent } from '../events/schema.js';
 import type { Logger } from '../log.js';
 
 /**
  * The live feed of one gateway instance. It holds the instance's one LISTEN connection; a NOTIFY
- * carries only the new id (the insert trigger sends it at commit), so the hub reads the new rows
- * itself, once, in id order from the last id it saw, and offers each to every subscribed SSE client.
- * Inserts take a lock so ids commit in order, which makes "rows with id > cursor" complete. After the
- * LISTEN connection reconnects, and at every keepalive tick (in case a connection died silently), it
- * reads from the cursor again, so no event is missed.
+ * carries only the writing transaction (the insert trigger sends it at commit, once per statement),
+ * so the hub reads the new rows itself, once per wake-up, in feed order from the last position it
+ * reached, and offers each to every subscribed SSE client.
+ *
+ * Feed order is (txid, id), read only below the snapshot's xmin (see events/position.ts), so a
+ * position once passed can never have rows appear behind it, though writers take no lock. A row
+ * that committed while an older transaction is still open is readable only once that one ends; a
+ * transaction that ends without writing events (or rolls back) sends no NOTIFY, so while a notified
+ * transaction is held back the hub looks again after a few milliseconds. After the LISTEN connection
+ * reconnects, and at every keepalive tick (in case a connection died silently), it reads from the
+ * cursor again, so no event is missed.
  */
 
 export const FEED_CHANNEL = 'oasis_events';
@@ -24,16 +31,16 @@ const HUB_IDENTITY = serviceIdentity('feed-hub');
 export interface FeedSubscriber {
   /** Whether this client wants the event and may see it. */
   accepts(event: OasisEvent): boolean;
-  deliver(event: OasisEvent): void;
+  deliver(event: OasisEvent, position: FeedPosition): void;
   /** The heartbeat. Every event up to `cursor` has been offered to this subscriber. */
-  keepalive(cursor: number): void;
+  keepalive(cursor: FeedPosition): void;
   /** The hub is stopping (shutdown): end the stream. */
   close(): void;
 }
 
 export interface Subscription {
-  /** The hub's position when the subscriber joined: it is offered every event after this id. */
-  cursor: number;
+  /** The hub's position when the subscriber joined: it is offered every event after it. */
+  cursor: FeedPosition;
   unsubscribe(): void;
 }
 
@@ -54,6 +61,10 @@ export class FeedUnavailableError extends Error {
 }
 
 const START_RETRY_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
+// How soon to look again while a notified transaction is held back behind an older open one.
+const HELD_BACK_RETRY_MS = [2, 5, 10, 20];
+// Held back longer than this, the operator hears which transaction holds the feed (see RUNBOOKS.md).
+const HELD_BACK_WARN_MS = 5_000;
 
 export interface FeedHubOptions {
   db: Database;
@@ -68,7 +79,13 @@ export class FeedHub {
   readonly keepaliveMs: number;
   private readonly subscribers = new Set<FeedSubscriber>();
   private readonly batchSize: number;
-  private cursor = 0;
+  private cursor: FeedPosition = FEED_START;
+  /** The newest transaction a NOTIFY announced, and the horizon of the last read. */
+  private notifiedTxid = 0;
+  private horizon = 0;
+  private heldBack: NodeJS.Timeout | null = null;
+  private heldBackAttempt = 0;
+  private heldBackSince: number | null = null;
   private listener: Listener | null = null;
   private timer: NodeJS.Timeout | null = null;
   private startRetry: NodeJS.Timeout | null = null;
@@ -136,7 +153,7 @@ export class FeedHub {
       if (this.stopped) return listener.close();
       this.listener = listener;
     }
-    const cursor = await this.latestCommittedId();
+    const cursor = (await asRole(db, HUB_IDENTITY, (tx) => latestFeedPosition(tx))) ?? FEED_START;
     if (this.stopped) return;
     this.cursor = cursor;
     this.started = true;
@@ -157,9 +174,9 @@ export class FeedHub {
     return { cursor: this.cursor, unsubscribe: () => this.subscribers.delete(subscriber) };
   }
 
-  /** The newest committed event id, read from the table (every tenant's rows). */
-  latestCommittedId(): Promise<number> {
-    return asRole(this.options.db, HUB_IDENTITY, (tx) => latestEventId(tx));
+  /** The feed position of event `id` (a client's Last-Event-ID), or null when there is no such event. */
+  positionOf(id: number): Promise<FeedPosition | null> {
+    return asRole(this.options.db, HUB_IDENTITY, (tx) => feedPositionOf(tx, id));
   }
 
   /** Shutdown: stop listening and end every open stream, so the HTTP server can close. */
@@ -168,6 +185,7 @@ export class FeedHub {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.startRetry) clearTimeout(this.startRetry);
+    if (this.heldBack) clearTimeout(this.heldBack);
     for (const subscriber of [...this.subscribers]) subscriber.close();
     this.subscribers.clear();
     await this.listener?.close();
@@ -176,15 +194,29 @@ export class FeedHub {
 
   private onNotify(payload: string): void {
     if (!this.started || this.stopped) return;
-    const id = Number(payload);
-    // Rows up to the cursor were read already (one catch-up query reads many notified rows at once).
-    if (Number.isSafeInteger(id) && id <= this.cursor) return;
+    let txid: number | null = null;
+    try {
+      txid = parseTxid(payload);
+    } catch {
+      // Not ours to interpret (a manual NOTIFY): just look.
+    }
+    if (txid !== null) {
+      // Transactions up to the cursor's have ended and were read (one read takes many at once).
+      if (txid <= this.cursor.txid) return;
+      this.notifiedTxid = Math.max(this.notifiedTxid, txid);
+    }
     void this.pump();
   }
 
   private tick(): void {
     for (const subscriber of [...this.subscribers]) subscriber.keepalive(this.cursor);
     void this.pump();
+  }
+
+  /** One round trip: the role and the read go out together. */
+  private async read(after: FeedPosition): Promise<FeedPage> {
+    const [result] = await batchAsRole(this.options.db, HUB_IDENTITY, [feedPageStatement({}, after, this.batchSize)]);
+    return readFeedPage(result!);
   }
 
   /** Reads every row after the cursor and fans it out; one read at a time, repeated if woken meanwhile. */
@@ -197,12 +229,14 @@ export class FeedHub {
     try {
       do {
         this.pumpAgain = false;
-        let batch: OasisEvent[];
+        let page: FeedPage;
         do {
-          batch = await asRole(this.options.db, HUB_IDENTITY, (tx) => listEventsAfter(tx, { after: this.cursor }, this.batchSize));
-          for (const event of batch) this.fanOut(event);
-        } while (batch.length === this.batchSize && !this.stopped);
+          page = await this.read(this.cursor);
+          this.horizon = page.horizon;
+          for (const entry of page.entries) this.fanOut(entry.event, entry.position);
+        } while (page.entries.length === this.batchSize && !this.stopped);
       } while (this.pumpAgain && !this.stopped);
+      this.lookAgainIfHeldBack();
     } catch (error) {
       // Nothing is lost: the cursor did not move, the next notification or tick reads again.
       if (!this.stopped) this.options.logger.warn('feed hub: reading new events failed; retrying at the next notification or tick', { error, cursor: this.cursor });
@@ -211,12 +245,43 @@ export class FeedHub {
     }
   }
 
-  private fanOut(event: OasisEvent): void {
+  /**
+   * A transaction was announced that the last read could not see yet (an older one is still open).
+   * The older one may end without a NOTIFY of its own, so do not wait for one: look again shortly.
+   */
+  private lookAgainIfHeldBack(): void {
+    if (this.notifiedTxid < this.horizon) {
+      this.heldBackAttempt = 0;
+      this.heldBackSince = null;
+      return;
+    }
+    if (this.stopped || this.heldBack) return;
+    const now = Date.now();
+    this.heldBackSince ??= now;
+    if (now - this.heldBackSince >= HELD_BACK_WARN_MS) {
+      // Once per episode: the oldest open write transaction of the cluster delays (never loses) events.
+      this.heldBackSince = Number.POSITIVE_INFINITY;
+      this.options.logger.warn('feed hub: new events are held back by an open transaction; they are delivered when it ends', {
+        oldestOpenTxid: String(this.horizon),
+        hint: 'select pid, xact_start, state, query from pg_stat_activity where backend_xid::text::bigint = <oldestOpenTxid> % 4294967296',
+      });
+    }
+    const delay = HELD_BACK_RETRY_MS[Math.min(this.heldBackAttempt, HELD_BACK_RETRY_MS.length - 1)]!;
+    this.heldBackAttempt += 1;
+    this.heldBack = setTimeout(() => {
+      this.heldBack = null;
+      void this.pump();
+    }, delay);
+    this.heldBack.unref();
+  }
+
+  private fanOut(event: OasisEvent, position: FeedPosition): void {
     // Synchronous with the subscribe() check of `cursor`: a client joining between two events gets
     // exactly the events after the cursor it was given.
-    this.cursor = event.id;
+    if (comparePositions(position, this.cursor) <= 0) return;
+    this.cursor = position;
     for (const subscriber of this.subscribers) {
-      if (subscriber.accepts(event)) subscriber.deliver(event);
+      if (subscriber.accepts(event)) subscriber.deliver(event, position);
     }
   }
 }

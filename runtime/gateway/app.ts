@@ -5,6 +5,7 @@ import { consoleRoutes } from '../console/routes.js';
 import type { MigrationFile } from '../db/migrate.js';
 import type { Database } from '../db/types.js';
 import { eventRoutes } from '../events/routes.js';
+import { EventWriter } from '../events/writer.js';
 import { githubRoutes } from '../github/routes.js';
 import type { FeedHub } from '../feed/hub.js';
 import { feedRoutes } from '../feed/routes.js';
@@ -39,8 +40,11 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
   app.notFound(onNotFound);
 
   app.route('/', healthRoutes({ db: deps.db, migrationFiles: deps.migrationFiles }));
-  app.route('/', eventRoutes({ db: deps.db, auth, ingestMaxBytes: deps.config.ingestMaxBytes }));
-  app.route('/', githubRoutes({ db: deps.db, config: deps.config, clock }));
+  // One writer per instance, so deliveries and ingest calls of one identity share batches.
+  const writer = new EventWriter(deps.db);
+  const writeTimeoutMs = deps.config.github.storeTimeoutMs;
+  app.route('/', eventRoutes({ db: deps.db, writer, auth, ingestMaxBytes: deps.config.ingestMaxBytes, writeTimeoutMs }));
+  app.route('/', githubRoutes({ writer, config: deps.config, clock }));
   app.route('/', feedRoutes({ hub: deps.feedHub, db: deps.db, auth, logger: deps.logger, clientBuffer: deps.config.feed.clientBuffer }));
   app.route('/', consoleRoutes({ logger: deps.logger }));
   app.route('/', agentRoutes({ db: deps.db, auth, clock }));

@@ -1,19 +1,19 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { GatewayConfig } from '../config.js';
-import { isDatabaseUnavailable } from '../db/errors.js';
-import type { Database } from '../db/types.js';
+import { serviceIdentity } from '../db/as-role.js';
+import type { EventWriter } from '../events/writer.js';
 import { limitBody } from '../http/body-limit.js';
 import type { AppEnv } from '../http/env.js';
 import { badRequest, HttpError } from '../http/errors.js';
 import { createRouter, errorResponse, jsonResponse } from '../http/router.js';
+import { writeUnavailable } from '../http/write-errors.js';
 import { UNSET_VTID } from '../vtid/parse.js';
 import { decodeWebhookBody, webhookMediaType, type WebhookMediaType } from './body.js';
 import { normalizeDelivery } from './normalize.js';
 import { WEBHOOK_BODY_DOC, WebhookAckSchema, WebhookHeadersSchema, WebhookHealthSchema } from './schema.js';
 import { verifySignature } from './signature.js';
 import { createWebhookStats, type WebhookStats } from './stats.js';
-import { storeDelivery, StoreTimeoutError } from './store.js';
 
 /**
  * POST /webhooks/github: content type (415) -> size cap while reading (413) -> HMAC over the raw bytes
@@ -22,7 +22,8 @@ import { storeDelivery, StoreTimeoutError } from './store.js';
  */
 
 export interface GithubRoutesDeps {
-  db: Database;
+  /** The events' group-commit writer (shared with ingest). */
+  writer: EventWriter;
   config: Pick<GatewayConfig, 'secrets' | 'github'>;
   clock?: () => Date;
 }
@@ -32,8 +33,8 @@ interface SignedBodyEnv {
   Variables: { githubBody: Uint8Array; githubMediaType: WebhookMediaType };
 }
 
-// GitHub does not retry by itself; the header is for operators and for clients that do.
-const RETRY_AFTER_SECONDS = '5';
+/** The webhook is not a JWT caller: it writes as the service role, under this subject. */
+const WEBHOOK_IDENTITY = serviceIdentity('github-webhook');
 
 function countRejections(stats: WebhookStats): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -96,7 +97,9 @@ export function githubRoutes(deps: GithubRoutesDeps) {
       401: errorResponse('The signature is missing or does not match the body.'),
       413: errorResponse('The body exceeds the configured cap (GitHub sends at most 25 MB).'),
       415: errorResponse('Neither application/json nor application/x-www-form-urlencoded.'),
-      503: errorResponse('The database could not take the delivery in time; nothing was stored. Redeliver it from GitHub.'),
+      503: errorResponse(
+        'store_timeout / database_unavailable: nothing was stored, redeliver it from GitHub. store_outcome_unknown: the commit was not confirmed in time and may have landed; a redelivery is stored at most once.',
+      ),
     },
   });
 
@@ -117,7 +120,9 @@ export function githubRoutes(deps: GithubRoutesDeps) {
 
     let outcome;
     try {
-      outcome = await storeDelivery(deps.db, event, storeTimeoutMs);
+      // GitHub waits 10 s and never retries by itself: past the budget the answer is a 503 that the
+      // operator can act on (redeliver), and a write given up on does not commit afterwards.
+      outcome = await deps.writer.write(WEBHOOK_IDENTITY, event, storeTimeoutMs, c.get('githubBody').byteLength);
     } catch (error) {
       // The one thing an operator needs to recover: which delivery to redeliver.
       c.get('logger').warn('github delivery not stored; redeliver it from the hook settings', {
@@ -126,13 +131,10 @@ export function githubRoutes(deps: GithubRoutesDeps) {
         hookId: headers['x-github-hook-id'],
         reason: error instanceof Error ? error.message : String(error),
       });
-      const retry = { 'Retry-After': RETRY_AFTER_SECONDS };
-      if (error instanceof StoreTimeoutError) throw new HttpError(503, 'store_timeout', `${error.message}; nothing was stored`, retry);
-      if (isDatabaseUnavailable(error)) {
-        c.set('failure', error);
-        throw new HttpError(503, 'database_unavailable', 'the database is unavailable; nothing was stored', retry);
-      }
-      throw error;
+      const unavailable = writeUnavailable(error, 'the delivery');
+      if (!unavailable) throw error;
+      if (unavailable.code === 'database_unavailable') c.set('failure', error);
+      throw unavailable;
     }
     // The service role sees every row, so a clash is always with a row it can read.
     if (outcome.id === null) throw new Error(`delivery ${deliveryId} clashes with an event the service role cannot see`);

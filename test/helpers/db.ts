@@ -66,3 +66,39 @@ export async function createTestDatabase(backend: Backend): Promise<TestDatabase
     },
   };
 }
+
+/**
+ * Stalls every write to the event table until `release()`: on PostgreSQL a table lock that conflicts
+ * with INSERT (as a long migration or a manual LOCK TABLE would), on the embedded database an open
+ * transaction (its one connection makes every other wait for its turn).
+ */
+export async function stallEventWrites(test: TestDatabase): Promise<{ release(): Promise<void> }> {
+  if (test.backend === 'pg') {
+    const holder = new pg.Client({ connectionString: test.url });
+    await holder.connect();
+    await holder.query('begin');
+    await holder.query('lock table public.oasis_events in share mode');
+    return {
+      release: async () => {
+        await holder.query('commit');
+        await holder.end();
+      },
+    };
+  }
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  let holding!: () => void;
+  const held = new Promise<void>((resolve) => (holding = resolve));
+  const done = test.db.transaction(async (tx) => {
+    await tx.query('lock table public.oasis_events in share mode');
+    holding();
+    await gate;
+  });
+  await held;
+  return {
+    release: async () => {
+      open();
+      await done;
+    },
+  };
+}

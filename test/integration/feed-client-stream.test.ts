@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, readMigrationFiles } from '../../runtime/db/migrate.js';
+import type { FeedPosition } from '../../runtime/events/position.js';
+import { feedPositionOf } from '../../runtime/events/repository.js';
 import { openFeedStream } from '../../runtime/feed/client-stream.js';
 import type { FeedSubscriber } from '../../runtime/feed/hub.js';
 import { silentLogger } from '../../runtime/log.js';
@@ -25,24 +27,34 @@ async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, done: 
 describe.each(BACKENDS)('a feed stream whose hub trails the table on %s', (backend) => {
   let test: TestDatabase;
   let ids: number[];
+  let txid: number;
+  const at = (id: number): FeedPosition => ({ txid, id });
   beforeAll(async () => {
     test = await createTestDatabase(backend);
     await migrate(test.db, readMigrationFiles(projectRoot()), silentLogger);
-    const { rows } = await test.db.query<{ id: number }>(`insert into oasis_events (source, kind) select 'trail', 'k' from generate_series(1, 10) returning id`);
+    const { rows } = await test.db.query<{ id: number; txid: string }>(
+      `insert into oasis_events (source, kind) select 'trail', 'k' from generate_series(1, 10) returning id, txid::text`,
+    );
     ids = rows.map((r) => Number(r.id));
+    txid = Number(rows[0]!.txid);
+    // The feed reads a transaction once every older one in the cluster has ended; the shared test
+    // server runs other suites' transactions meanwhile, so wait for that here (the real hub polls).
+    const passed = async () =>
+      (await test.db.query<{ ok: boolean }>(`select pg_snapshot_xmin(pg_current_snapshot()) > $1::text::xid8 as ok`, [String(txid)])).rows[0]!.ok;
+    for (let waited = 0; !(await passed()) && waited < 20_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
   });
   afterAll(() => test.drop());
 
   it('never sends a keepalive id below what the client already has (its resume would replay duplicates)', async () => {
     let subscriber: FeedSubscriber | undefined;
-    const hubCursor = ids[4]!; // the hub has read only half of the rows so far
+    const hubCursor = at(ids[4]!); // the hub has read only half of the rows so far
     const hub = {
       keepaliveMs: 15_000,
       subscribe: (s: FeedSubscriber) => {
         subscriber = s;
         return { cursor: hubCursor, unsubscribe: () => {} };
       },
-      latestCommittedId: async () => ids[9]!,
+      positionOf: (id: number) => feedPositionOf(test.db, id),
     };
     const body = openFeedStream({ hub, db: test.db, logger: silentLogger, clientBuffer: 100 }, { caller: { kind: 'service', role: 'service_role', subject: 't', claims: { role: 'service_role' } }, filter: {}, after: ids[7]! });
     const reader = body.getReader();
@@ -57,7 +69,7 @@ describe.each(BACKENDS)('a feed stream whose hub trails the table on %s', (backe
       expect(keepalive).toContain(': keepalive\n');
       expect([...keepalive.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))).toEqual([ids[9]]);
       // Once the hub has passed the client, the keepalive carries its cursor again.
-      subscriber!.keepalive(ids[9]! + 5);
+      subscriber!.keepalive(at(ids[9]! + 5));
       expect(await readUntil(reader, (text) => text.includes('keepalive'))).toContain(`id: ${ids[9]! + 5}\n`);
     } finally {
       await reader.cancel();

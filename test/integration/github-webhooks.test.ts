@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPECTED_GITHUB_EVENTS } from '../fixtures/github/expected.js';
-import { BACKENDS, createTestDatabase, type Backend, type TestDatabase } from '../helpers/db.js';
+import { BACKENDS, createTestDatabase, stallEventWrites, type Backend, type TestDatabase } from '../helpers/db.js';
 import { json, startTestGateway, testConfig, type TestGateway } from '../helpers/gateway.js';
 import { githubFixture, postWebhook, signedDelivery, signGithubBody, type SignedDelivery } from '../helpers/github.js';
 import { TEST_WEBHOOK_SECRET, userToken } from '../helpers/tokens.js';
@@ -17,8 +16,6 @@ const FIXTURES = readdirSync(fileURLToPath(new URL('../fixtures/github/', import
 
 const PREVIOUS_SECRET = 'the-previous-webhook-secret-during-rotation';
 const MAX_BYTES = 64 * 1024;
-// The ordering lock of runtime/events/repository.ts (EVENT_ORDER_LOCK): holding it stalls every insert.
-const EVENT_ORDER_LOCK = 70_312_027;
 
 async function countEvents(db: TestGateway['db']): Promise<number> {
   const { rows } = await db.query<{ n: number }>('select count(*)::int as n from oasis_events');
@@ -471,32 +468,7 @@ describe.each(BACKENDS)('database outage on %s: 503, Retry-After, nothing stored
   const stalledInserts = async () => {
     const { event, payload } = githubFixture('workflow_run.completed');
     const stalled = randomUUID();
-    let release!: () => Promise<void>;
-    if (backend === 'pg') {
-      const holder = new pg.Client({ connectionString: database.url });
-      await holder.connect();
-      await holder.query('select pg_advisory_lock($1)', [EVENT_ORDER_LOCK]);
-      release = async () => {
-        await holder.query('select pg_advisory_unlock($1)', [EVENT_ORDER_LOCK]);
-        await holder.end();
-      };
-    } else {
-      // The embedded database is one connection: an open transaction holding the lock stalls all others.
-      let open!: () => void;
-      const gate = new Promise<void>((resolve) => (open = resolve));
-      let locked!: () => void;
-      const holding = new Promise<void>((resolve) => (locked = resolve));
-      const done = database.db.transaction(async (tx) => {
-        await tx.query('select pg_advisory_xact_lock($1)', [EVENT_ORDER_LOCK]);
-        locked();
-        await gate;
-      });
-      await holding;
-      release = async () => {
-        open();
-        await done;
-      };
-    }
+    const stall = await stallEventWrites(database);
 
     const started = Date.now();
     const res = await postWebhook(gw.url, { event, payload, deliveryId: stalled });
@@ -511,16 +483,14 @@ describe.each(BACKENDS)('database outage on %s: 503, Retry-After, nothing stored
     expect((await json(await fetch(`${gw.url}/webhooks/health`))).rejectedByCode.store_timeout).toBe(1);
     if (backend === 'pg') {
       // The database enforces the budget too (statement_timeout): the abandoned insert stops waiting for
-      // the lock now, instead of holding a connection until the lock is released.
+      // the table lock now, instead of holding a connection until the lock is released.
       await expect
         .poll(
           async () =>
             (
               await database.db.query<{ n: number }>(
                 `select count(*)::int as n from pg_locks
-                  where locktype = 'advisory' and objid = $1 and not granted
-                    and database = (select oid from pg_database where datname = current_database())`,
-                [EVENT_ORDER_LOCK],
+                  where locktype = 'relation' and relation = 'public.oasis_events'::regclass and not granted`,
               )
             ).rows[0]!.n,
           { timeout: 3_000, interval: 50 },
@@ -528,8 +498,8 @@ describe.each(BACKENDS)('database outage on %s: 503, Retry-After, nothing stored
         .toBe(0);
     }
 
-    await release();
-    // A later delivery goes through the same lock after the stalled one would have: once it is stored,
+    await stall.release();
+    // A later delivery waits for the same lock as the stalled one would have: once it is stored,
     // the stalled one would be too if it had not rolled back.
     const later = await postWebhook(gw.url, { event: 'ping', payload: { zen: 'after' } });
     expect(later.status).toBe(200);

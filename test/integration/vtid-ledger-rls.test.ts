@@ -240,7 +240,7 @@ describe.each(BACKENDS)('VTID ledger access rules on %s', (backend) => {
       expect(Number(next.split('-')[2])).toBe(before.issued + 1);
     });
 
-    it('each ledger event wakes the live feed (NOTIFY oasis_events with its id) at commit', async () => {
+    it('each ledger event wakes the live feed (NOTIFY oasis_events with its transaction) at commit', async () => {
       const ids: string[] = [];
       let notified: () => void = () => {};
       const listener = await gw.db.listen('oasis_events', {
@@ -253,8 +253,8 @@ describe.each(BACKENDS)('VTID ledger access rules on %s', (backend) => {
         const arrived = new Promise<void>((resolve) => (notified = resolve));
         const vtid = await newTask(gw, {}, tokenA);
         await arrived;
-        const { rows } = await gw.db.query<{ id: number }>(`select id from oasis_events where vtid = $1 and kind = 'vtid.created'`, [vtid]);
-        expect(ids).toContain(String(rows[0]!.id));
+        const { rows } = await gw.db.query<{ txid: string }>(`select txid::text as txid from oasis_events where vtid = $1 and kind = 'vtid.created'`, [vtid]);
+        expect(ids).toContain(rows[0]!.txid);
       } finally {
         await listener.close();
       }

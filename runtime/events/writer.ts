@@ -1,0 +1,182 @@
+import { identityKey, preparedBatchAsRole } from '../db/as-role.js';
+import { isDatabaseUnavailable, isQueryCanceled } from '../db/errors.js';
+import { GroupCommit, type ItemResult } from '../db/group-commit.js';
+import type { Database, DbIdentity } from '../db/types.js';
+import { WriteOutcomeUnknownError, WriteTimeoutError } from '../db/write-budget.js';
+import type { NewEvent } from './new-event.js';
+import { insertEventBatchOutcomes, insertEventBatchStatements, type InsertOutcome } from './repository.js';
+
+/**
+ * The write path of single events (webhook deliveries, ingest calls): concurrent writes of one
+ * database identity are committed together, one transaction and one multi-row INSERT per batch,
+ * sent in one round trip with the role, the claims and the time budget (see GroupCommit). Each
+ * caller is answered with its own row's outcome once the batch has committed.
+ *
+ * Guarantees kept from one-transaction-per-event:
+ * - Row-level security judges every row as its own caller: batches never mix identities.
+ * - Exactly once by (source, external id): the unique key decides; repeats inside one batch are
+ *   folded into one row and answered as a duplicate.
+ * - A failed batch fails only its own requests: when a batch is refused for something one row did
+ *   (a policy, a constraint), each of its rows is retried alone, so only that row's caller hears it.
+ * - The time budget: a write not yet sent when its budget runs out is never sent (WriteTimeoutError,
+ *   certain); the database enforces the rest of the budget itself (statement_timeout), so a stalled
+ *   batch rolls back instead of committing after its callers were answered; a budget that runs out
+ *   while the commit is on its way is reported as such (WriteOutcomeUnknownError), never as "refused".
+ */
+
+export interface EventWriterOptions {
+  /** Rows per batch at most. */
+  maxBatch?: number;
+  /** Bytes of rows per batch at most (payloads included), roughly. */
+  maxBatchBytes?: number;
+  /** Batches of one identity in flight at once (each holds a pooled connection). */
+  maxInFlight?: number;
+}
+
+interface PendingWrite {
+  identity: DbIdentity;
+  event: NewEvent;
+  deadline: number;
+  budgetMs: number;
+  /** Roughly the bytes the row adds to a batch: the body it came in, for the batch's byte cap. */
+  bytes: number;
+  /** queued: not sent yet; sent: on its way to the database; abandoned: its budget ran out before it was sent. */
+  state: 'queued' | 'sent' | 'abandoned';
+}
+
+// The part of the budget kept back for the COMMIT's round trip after the last statement: the
+// database cancels the statements early enough that the answer can arrive within the budget.
+const COMMIT_ALLOWANCE_MS = 250;
+// A batch with less than this left is not worth sending.
+const MIN_STATEMENT_MS = 20;
+
+const pairOf = (event: NewEvent): string | null => (event.externalId == null ? null : `${event.source}\u0000${event.externalId}`);
+
+export class EventWriter {
+  private readonly commit: GroupCommit<PendingWrite, InsertOutcome>;
+
+  constructor(
+    private readonly db: Database,
+    options: EventWriterOptions = {},
+  ) {
+    this.commit = new GroupCommit<PendingWrite, InsertOutcome>({
+      run: (_key, writes) => this.runBatch(writes),
+      maxItems: options.maxBatch ?? 200,
+      maxBytes: options.maxBatchBytes ?? 4 * 1024 * 1024,
+      sizeOf: (write) => write.bytes,
+      maxInFlight: options.maxInFlight ?? 4,
+    });
+  }
+
+  /** Writes are queued or in flight (shutdown waits for them). */
+  get pending(): number {
+    return this.commit.pending;
+  }
+
+  drained(): Promise<void> {
+    return this.commit.drained();
+  }
+
+  /**
+   * Stores `event` as `identity` within `budgetMs`. Resolves after the commit; rejects with
+   * WriteTimeoutError (nothing stored), WriteOutcomeUnknownError (the commit may land), or the
+   * database's error for this row. `bytes`: the size of the body the event came in (the batch cap).
+   */
+  write(identity: DbIdentity, event: NewEvent, budgetMs: number, bytes = 1024): Promise<InsertOutcome> {
+    const write: PendingWrite = { identity, event, deadline: Date.now() + budgetMs, budgetMs, bytes, state: 'queued' };
+    const stored = this.commit.submit(identityKey(identity), write);
+    return new Promise<InsertOutcome>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (write.state === 'queued') {
+          write.state = 'abandoned';
+          reject(new WriteTimeoutError(budgetMs));
+        } else {
+          reject(new WriteOutcomeUnknownError(budgetMs));
+        }
+      }, budgetMs);
+      stored.then(
+        (outcome) => {
+          clearTimeout(timer);
+          resolve(outcome);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** One transaction for `writes` (all of one identity). Only writes still within budget when the connection is in hand are sent. */
+  private async runBatch(writes: readonly PendingWrite[]): Promise<ItemResult<InsertOutcome>[]> {
+    const identity = writes[0]!.identity;
+    const results: (ItemResult<InsertOutcome> | undefined)[] = writes.map(() => undefined);
+    const sent: number[] = [];
+    let unique: NewEvent[] = [];
+    let slot: number[] = [];
+
+    const prepare = () => {
+      const now = Date.now();
+      writes.forEach((write, index) => {
+        if (write.state !== 'abandoned' && write.deadline - now - COMMIT_ALLOWANCE_MS >= MIN_STATEMENT_MS) sent.push(index);
+        else {
+          // Out of time before it was sent (waiting in the queue, for a connection, for PGlite's
+          // turn): it never will be, so "nothing was stored" is certain.
+          write.state = 'abandoned';
+          results[index] = { ok: false, error: new WriteTimeoutError(write.budgetMs) };
+        }
+      });
+      if (sent.length === 0) return null;
+      ({ unique, slot } = foldRepeats(sent.map((index) => writes[index]!.event)));
+      for (const index of sent) writes[index]!.state = 'sent';
+      const deadline = Math.min(...sent.map((index) => writes[index]!.deadline));
+      return { statements: insertEventBatchStatements(unique), statementTimeoutMs: deadline - now - COMMIT_ALLOWANCE_MS };
+    };
+
+    try {
+      const raw = await preparedBatchAsRole(this.db, identity, prepare);
+      if (raw) {
+        const outcomes = insertEventBatchOutcomes(unique, raw);
+        const answered = new Set<number>();
+        sent.forEach((index, k) => {
+          const outcome = outcomes[slot[k]!]!;
+          // The first request of a folded repeat gets the row; the others are its duplicates.
+          const value: InsertOutcome = answered.has(slot[k]!) && outcome.id !== null ? { id: outcome.id, duplicate: true } : outcome;
+          answered.add(slot[k]!);
+          results[index] = { ok: true, value };
+        });
+      }
+    } catch (error) {
+      const failed = sent.length > 0 ? sent : writes.map((_, index) => index).filter((index) => results[index] === undefined);
+      if (isQueryCanceled(error)) {
+        // The database stopped the batch at the budget and rolled it back: nothing of it was stored.
+        for (const index of failed) results[index] = { ok: false, error: new WriteTimeoutError(writes[index]!.budgetMs) };
+      } else if (isDatabaseUnavailable(error) || failed.length === 1) {
+        // An outage fails every write alike.
+        for (const index of failed) results[index] = { ok: false, error };
+      } else {
+        // Something one row did (a policy, a constraint) refused the batch, which rolled back: each
+        // row again on its own, so only its own caller hears of it.
+        for (const index of failed) writes[index]!.state = 'queued';
+        const alone = await Promise.all(failed.map((index) => this.runBatch([writes[index]!])));
+        failed.forEach((index, k) => (results[index] = alone[k]![0]));
+      }
+    }
+    return results.map((result) => result ?? { ok: false, error: new Error('event writer: a write was neither sent nor refused') });
+  }
+}
+
+/** Repeats of one (source, external id) become one row; `slot` maps each event to its row. */
+function foldRepeats(events: readonly NewEvent[]): { unique: NewEvent[]; slot: number[] } {
+  const firstOf = new Map<string, number>();
+  const unique: NewEvent[] = [];
+  const slot = events.map((event) => {
+    const pair = pairOf(event);
+    const seen = pair === null ? undefined : firstOf.get(pair);
+    if (seen !== undefined) return seen;
+    unique.push(event);
+    if (pair !== null) firstOf.set(pair, unique.length - 1);
+    return unique.length - 1;
+  });
+  return { unique, slot };
+}

@@ -1,0 +1,25 @@
+import { isDatabaseUnavailable } from '../db/errors.js';
+import { WriteOutcomeUnknownError, WriteTimeoutError } from '../db/write-budget.js';
+import { HttpError } from './errors.js';
+
+// GitHub does not retry by itself; the header is for operators and for clients that do.
+const RETRY_AFTER = { 'Retry-After': '5' };
+
+/**
+ * The 503 for a write that failed for want of the database (its budget, an outage), or null when
+ * the error is something else. Each answer says only what is certain: "nothing was stored" only
+ * where the write was rolled back or never sent.
+ */
+export function writeUnavailable(error: unknown, what: string): HttpError | null {
+  if (error instanceof WriteTimeoutError) return new HttpError(503, 'store_timeout', `the database did not take ${what} within ${error.timeoutMs} ms; nothing was stored`, RETRY_AFTER);
+  if (error instanceof WriteOutcomeUnknownError) {
+    return new HttpError(
+      503,
+      'store_outcome_unknown',
+      `the database did not confirm ${what} within ${error.timeoutMs} ms; it may have been stored: send it again (a repeat is stored at most once)`,
+      RETRY_AFTER,
+    );
+  }
+  if (isDatabaseUnavailable(error)) return new HttpError(503, 'database_unavailable', `the database is unavailable; ${what} was not stored`, RETRY_AFTER);
+  return null;
+}
