@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { asRole } from '../db/as-role.js';
+import type { BatchedTransactions } from '../db/batched-transactions.js';
 import { isPermissionDenied } from '../db/errors.js';
 import type { Database } from '../db/types.js';
 import { authenticate, dbIdentity, type AuthOptions } from '../http/auth.js';
@@ -17,6 +18,8 @@ const HEARTBEAT_MAX_BYTES = 16 * 1024;
 
 export interface AgentRoutesDeps {
   db: Database;
+  /** Group commit of the beats (shared with the ledger's writes). */
+  transactions: BatchedTransactions;
   auth: AuthOptions;
   /** The gateway's clock: lastSeen and event times come from it. */
   clock: () => Date;
@@ -49,7 +52,7 @@ export function agentRoutes(deps: AgentRoutesDeps) {
     if (beat.vtid !== IDLE) c.set('vtid', beat.vtid);
     let outcome;
     try {
-      outcome = await asRole(deps.db, dbIdentity(caller), (tx) => recordHeartbeat(tx, beat, deps.clock()));
+      outcome = await deps.transactions.run(dbIdentity(caller), (tx) => recordHeartbeat(tx, beat, deps.clock()));
     } catch (error) {
       if (isPermissionDenied(error)) throw forbidden('wrong_tenant', `you may not register agents for tenant "${beat.tenant}"`);
       throw error;

@@ -14,6 +14,12 @@ export function isQueryCanceled(error: unknown): boolean {
   return field(error, 'code') === '57014';
 }
 
+/** SQLSTATE 40P01 / 40001: the transaction lost a deadlock or a serialization race; running it again can succeed. */
+export function isTransientConflict(error: unknown): boolean {
+  const code = field(error, 'code');
+  return code === '40P01' || code === '40001';
+}
+
 // 08: connection errors; 57P01-03: shutting down; 53300: too many connections; 3D000: the database is gone.
 const UNAVAILABLE_SQLSTATE = /^(08|57P0[123]|53300|3D000)/;
 const UNAVAILABLE_MESSAGE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|timeout exceeded when trying to connect|PGlite is closed|Client has encountered a connection error|database unavailable|Cannot use a pool after calling end/i;

@@ -2,6 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { agentRoutes } from '../agents/routes.js';
 import type { ResolvedConfig } from '../config.js';
 import { consoleRoutes } from '../console/routes.js';
+import { BatchedTransactions } from '../db/batched-transactions.js';
 import type { MigrationFile } from '../db/migrate.js';
 import type { Database } from '../db/types.js';
 import { eventRoutes } from '../events/routes.js';
@@ -47,8 +48,10 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
   app.route('/', githubRoutes({ writer, config: deps.config, clock }));
   app.route('/', feedRoutes({ hub: deps.feedHub, db: deps.db, auth, logger: deps.logger, clientBuffer: deps.config.feed.clientBuffer }));
   app.route('/', consoleRoutes({ logger: deps.logger }));
-  app.route('/', agentRoutes({ db: deps.db, auth, clock }));
-  app.route('/', vtidRoutes({ db: deps.db, auth, clock, maxBodyBytes: deps.config.ingestMaxBytes }));
+  // Units of work with logic between statements (ledger writes, beats) share transactions the same way.
+  const transactions = new BatchedTransactions(deps.db);
+  app.route('/', agentRoutes({ db: deps.db, transactions, auth, clock }));
+  app.route('/', vtidRoutes({ db: deps.db, transactions, auth, clock, maxBodyBytes: deps.config.ingestMaxBytes }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

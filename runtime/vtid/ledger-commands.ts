@@ -1,6 +1,6 @@
-import { asRole } from '../db/as-role.js';
+import type { BatchedTransactions } from '../db/batched-transactions.js';
 import { isPermissionDenied } from '../db/errors.js';
-import type { Database, DbIdentity } from '../db/types.js';
+import type { DbIdentity } from '../db/types.js';
 import { createdEvent, updatedEvent } from './ledger-events.js';
 import {
   findLedgerEntry,
@@ -16,8 +16,10 @@ import type { LedgerStatus } from './transitions.js';
 import { planUpdate } from './update-plan.js';
 
 /**
- * The ledger's two writes, each one transaction as the caller: the row change and its OASIS event
- * commit together or not at all. Outcomes are plain data; the routes turn them into HTTP answers.
+ * The ledger's two writes, each one unit of work as the caller: the row change and its OASIS event
+ * commit together or not at all. Concurrent writes of one caller share a transaction (group commit,
+ * see BatchedTransactions), so the year's counter row is locked once per batch, not once per task.
+ * Outcomes are plain data; the routes turn them into HTTP answers.
  */
 
 export interface Actor {
@@ -31,9 +33,9 @@ export type CreateOutcome =
   | { kind: 'unknown_parent'; parentVtid: string }
   | { kind: 'wrong_tenant'; tenant: string };
 
-export async function createTask(db: Database, actor: Actor, entry: NewLedgerEntry): Promise<CreateOutcome> {
+export async function createTask(transactions: BatchedTransactions, actor: Actor, entry: NewLedgerEntry): Promise<CreateOutcome> {
   try {
-    return await asRole(db, actor.identity, async (tx): Promise<CreateOutcome> => {
+    return await transactions.run(actor.identity, async (tx): Promise<CreateOutcome> => {
       // Rows are never deleted, so a parent seen here still exists at commit (the foreign key agrees).
       if (entry.parentVtid !== null && !(await ledgerEntryExists(tx, entry.parentVtid))) {
         return { kind: 'unknown_parent', parentVtid: entry.parentVtid };
@@ -43,7 +45,8 @@ export async function createTask(db: Database, actor: Actor, entry: NewLedgerEnt
       return { kind: 'created', entry: created };
     });
   } catch (error) {
-    // The insert policy refused the tenant; the rollback also undid the counter bump.
+    // The insert policy refused the tenant; the rollback also undid the counter bump (and only this
+    // unit failed: the other tasks of its batch were stored without it, so no number is skipped).
     if (isPermissionDenied(error)) return { kind: 'wrong_tenant', tenant: entry.tenant };
     throw error;
   }
@@ -56,8 +59,8 @@ export type UpdateOutcome =
   | { kind: 'wrong_tenant'; tenant: string }
   | { kind: 'refused'; current: LedgerStatus; requested: LedgerStatus; allowed: readonly LedgerStatus[] };
 
-export function updateTask(db: Database, actor: Actor, vtid: string, patch: PatchVtidBody): Promise<UpdateOutcome> {
-  return asRole(db, actor.identity, async (tx): Promise<UpdateOutcome> => {
+export function updateTask(transactions: BatchedTransactions, actor: Actor, vtid: string, patch: PatchVtidBody): Promise<UpdateOutcome> {
+  return transactions.run(actor.identity, async (tx): Promise<UpdateOutcome> => {
     const current = await lockLedgerEntry(tx, vtid);
     if (current === null) {
       // Invisible to the UPDATE policy: either missing, or another tenant's (every row is readable).

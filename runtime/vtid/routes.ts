@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { asRole } from '../db/as-role.js';
+import type { BatchedTransactions } from '../db/batched-transactions.js';
 import type { Database } from '../db/types.js';
 import { actorName, authenticate, dbIdentity, type AuthOptions, type Caller } from '../http/auth.js';
 import { conflict, forbidden, HttpError, notFound } from '../http/errors.js';
@@ -22,6 +23,8 @@ import {
 
 export interface VtidRoutesDeps {
   db: Database;
+  /** Group commit of the ledger's writes (shared with the heartbeats). */
+  transactions: BatchedTransactions;
   auth: AuthOptions;
   /** The VTID's year is the UTC year of this clock at create time (tests inject one). */
   clock: () => Date;
@@ -63,7 +66,7 @@ export function vtidRoutes(deps: VtidRoutesDeps) {
   router.openapi(create, async (c) => {
     const caller = c.get('caller');
     const entry = toNewLedgerEntry(c.req.valid('json'), caller, deps.clock());
-    const outcome = await createTask(deps.db, actorOf(caller), entry);
+    const outcome = await createTask(deps.transactions, actorOf(caller), entry);
     if (outcome.kind === 'wrong_tenant') throw forbidden('wrong_tenant', `you may not create tasks for tenant "${outcome.tenant}"`);
     if (outcome.kind === 'unknown_parent') throw new HttpError(422, 'unknown_parent', `parentVtid ${outcome.parentVtid} is not in the ledger`);
     c.set('vtid', outcome.entry.vtid);
@@ -167,7 +170,7 @@ export function vtidRoutes(deps: VtidRoutesDeps) {
   router.openapi(patch, async (c) => {
     const { vtid } = c.req.valid('param');
     c.set('vtid', vtid);
-    const outcome = await updateTask(deps.db, actorOf(c.get('caller')), vtid, c.req.valid('json'));
+    const outcome = await updateTask(deps.transactions, actorOf(c.get('caller')), vtid, c.req.valid('json'));
     switch (outcome.kind) {
       case 'not_found':
         throw notFound('vtid_not_found', `${vtid} is not in the ledger`);

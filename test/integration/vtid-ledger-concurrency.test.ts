@@ -4,7 +4,7 @@ import { formatLedgerVtid, parseLedgerVtid } from '../../runtime/vtid/parse.js';
 import { createPgDatabaseUrl, HAS_PG } from '../helpers/db.js';
 import { json, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/process.js';
-import { serviceToken } from '../helpers/tokens.js';
+import { serviceToken, userToken } from '../helpers/tokens.js';
 import { counts, jsonHeaders, newTask, patchTask } from './vtid-ledger.helpers.js';
 
 /**
@@ -51,6 +51,29 @@ describe.skipIf(!HAS_PG)('VTID numbering under concurrency (PostgreSQL)', () => 
         `select count(*)::int as n from "VtidLedger" l join oasis_events e on e.vtid = l.vtid and e.kind = 'vtid.created'`,
       );
       expect(rows[0]!.n).toBe(N);
+    });
+
+    it('creates refused amid a concurrent burst (another tenant, an unknown parent) burn no number: the others stay gapless', async () => {
+      const before = await counts(gw.db);
+      const tokenA = await userToken({ tenant: 'tenant-a' });
+      const bodies = range(30).map((i) =>
+        i % 10 === 3
+          ? { taskFamily: 'load', taskType: 'mixed', description: `foreign ${i}`, tenant: 'tenant-b' }
+          : i % 10 === 7
+            ? { taskFamily: 'load', taskType: 'mixed', description: `orphan ${i}`, parentVtid: 'VTID-1999-0001' }
+            : { taskFamily: 'load', taskType: 'mixed', description: `task ${i}` },
+      );
+      const results = await Promise.all(
+        bodies.map(async (body) => {
+          const res = await fetch(`${gw.url}/vtid/create`, { method: 'POST', headers: { ...jsonHeaders, authorization: `Bearer ${tokenA}` }, body: JSON.stringify(body) });
+          return { status: res.status, vtid: (await json(res)).vtid as string | undefined };
+        }),
+      );
+      expect(results.filter((r) => r.status === 403)).toHaveLength(3);
+      expect(results.filter((r) => r.status === 422)).toHaveLength(3);
+      const created = results.filter((r) => r.status === 201).map((r) => parseLedgerVtid(r.vtid!)!.sequence);
+      expect(created.sort((x, y) => x - y)).toEqual(range(24).map((i) => before.issued + i));
+      expect(await counts(gw.db)).toEqual({ ledger: before.ledger + 24, events: before.events + 24, issued: before.issued + 24 });
     });
 
     it('concurrent metadata merges on one task all survive (the row lock serializes them)', async () => {
