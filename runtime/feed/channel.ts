@@ -50,14 +50,18 @@ export class SseChannel {
     return (this.controller.desiredSize ?? 0) > 0;
   }
 
-  /** Live path: never waits. False when the channel has ended, or ends now because the client is too far behind. */
-  push(frame: string): boolean {
+  /**
+   * Live path: never waits. False when the channel has ended, or ends now because the client is too
+   * far behind. Bytes may be shared with other channels (one encoding of an event for every client):
+   * nothing downstream writes to them.
+   */
+  push(frame: string | Uint8Array): boolean {
     if (this.ended) return false;
     if (!this.hasRoom()) {
       this.drop();
       return false;
     }
-    this.controller.enqueue(this.encoder.encode(frame));
+    this.controller.enqueue(typeof frame === 'string' ? this.encoder.encode(frame) : frame);
     return true;
   }
 

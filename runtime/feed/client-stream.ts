@@ -6,7 +6,7 @@ import { actorName, dbIdentity, type Caller } from '../http/auth.js';
 import type { Logger } from '../log.js';
 import { matchesFilter, visibleTo, type FeedFilter } from './audience.js';
 import { SseChannel, type EndReason } from './channel.js';
-import { cursorFrame, eventFrame, keepaliveFrame, openFrame, type PingData } from './frames.js';
+import { cursorFrame, encodedEventFrame, eventFrame, keepaliveFrame, openFrame, type PingData } from './frames.js';
 import type { FeedHub, FeedSubscriber } from './hub.js';
 
 export interface FeedStreamDeps {
@@ -49,7 +49,7 @@ export function openFeedStream(deps: FeedStreamDeps, request: FeedStreamRequest)
 
   const send = (entry: FeedEntry): void => {
     if (comparePositions(entry.position, lastSent) <= 0) return;
-    if (channel.push(eventFrame(entry.event))) {
+    if (channel.push(encodedEventFrame(entry.event))) {
       lastSent = entry.position;
       sent += 1;
     }

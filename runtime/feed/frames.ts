@@ -18,6 +18,22 @@ export function eventFrame(event: OasisEvent): string {
   return `id: ${event.id}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
+const encoder = new TextEncoder();
+const encodedFrames = new WeakMap<OasisEvent, Uint8Array>();
+
+/**
+ * eventFrame as bytes, encoded once per event object: the hub hands the same object to every
+ * subscriber, so a thousand clients share one serialization and one buffer instead of a thousand.
+ */
+export function encodedEventFrame(event: OasisEvent): Uint8Array {
+  let bytes = encodedFrames.get(event);
+  if (!bytes) {
+    bytes = encoder.encode(eventFrame(event));
+    encodedFrames.set(event, bytes);
+  }
+  return bytes;
+}
+
 /**
  * The first frame: tells the browser how soon to reconnect and starts the heartbeat clock. With
  * `cursor`, it also sets the browser's Last-Event-ID, so a client that has received nothing yet
