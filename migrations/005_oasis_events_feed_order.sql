@@ -1,7 +1,8 @@
 -- The live feed's order no longer needs writers to take turns (it did: every insert took one global
 -- advisory lock to commit, so ids became visible in id order). Instead each row records the
 -- transaction that wrote it, and the feed reads in (txid, id) order, only rows whose transaction is
--- below the reading snapshot's xmin: every transaction below xmin has ended, so no row can still
+-- below the oldest transaction still open (the reading snapshot's xmin, leaving out other
+-- databases' transactions): every transaction below it has ended, so no row can still
 -- appear behind the feed's cursor. Writers hold no lock; see docs/ARCHITECTURE.md, "Feed order".
 
 -- Rows stored before this migration were all committed long ago: position (0, id) keeps them in id
@@ -9,7 +10,7 @@
 alter table public.oasis_events add column txid xid8 not null default '0'::xid8;
 alter table public.oasis_events alter column txid set default pg_current_xact_id();
 
--- The feed's cursor walk: (txid, id) > (cursor) and txid < xmin, in that order.
+-- The feed's cursor walk: (txid, id) > (cursor) and txid < horizon, in that order.
 create index oasis_events_feed_position_idx on public.oasis_events (txid, id);
 
 -- One wake-up per writing statement, not per row: a batch of a hundred rows notifies once, and

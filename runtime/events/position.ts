@@ -1,7 +1,7 @@
 /**
  * Pure: where an event stands in the live feed's order. The feed orders events by the transaction
- * that wrote them, then by id, and reads only transactions that have ended (below the snapshot's
- * xmin), so nothing can ever appear behind a position once the feed has passed it, without writers
+ * that wrote them, then by id, and reads only transactions that have ended (below the oldest one
+ * still open, see FEED_HORIZON_SQL in the repository), so nothing can ever appear behind a position once the feed has passed it, without writers
  * taking turns. Ids are still unique, and the SSE `id:` a client resumes from; the feed looks up
  * that event's position. See docs/ARCHITECTURE.md, "Feed order".
  */

@@ -226,17 +226,41 @@ export interface FeedPage {
   /** In feed order, all after the requested position. */
   entries: FeedEntry[];
   /**
-   * The snapshot's xmin: every transaction below it had ended, so the page holds every matching
-   * row up to it (up to the limit). A transaction at or above it may still add rows.
+   * The snapshot's horizon (see FEED_HORIZON_SQL): every transaction below it that could write here
+   * had ended, so the page holds every matching row up to it (up to the limit). A transaction at or
+   * above it may still add rows.
    */
   horizon: number;
 }
 
 /**
+ * The feed's horizon in this statement's snapshot: the oldest transaction still open that could
+ * write to this table, or the snapshot's xmax when there is none. Every transaction below it has
+ * ended (its rows are visible, or never will be), so rows below it can be read in (txid, id) order
+ * and no row can ever appear behind them.
+ *
+ * Transaction ids are counted for the whole server, but a transaction of a backend connected to
+ * another database cannot write here: those are left out, so a long load or migration elsewhere on
+ * the server (another project's database, a test suite's) does not hold this feed back. Anything
+ * not positively identified as another database's (a prepared transaction, one that ended since the
+ * snapshot) still counts; pg_stat_activity shows every session's database and xid to any role.
+ */
+const FEED_HORIZON_SQL = `(
+  select coalesce(min(open.xid), max(pg_snapshot_xmax(snap.s)))
+    from (select pg_current_snapshot() as s) snap
+    left join lateral (
+      select x as xid from pg_snapshot_xip(snap.s) as x
+       where not exists (
+         select 1 from pg_stat_activity a
+          where a.datid is distinct from (select oid from pg_database where datname = current_database())
+            and a.backend_xid::text::bigint = x::text::bigint % 4294967296)
+    ) open on true)`;
+
+/**
  * The feed's read: matching rows after `after` in (txid, id) order, only of transactions below the
- * snapshot's xmin (rows of transactions still open, or that committed after an older one that is
- * still open, wait for the next read). One statement, so the horizon and the rows come from the
- * same snapshot. Run as the reader (batchAsRole): row-level security decides what it returns.
+ * horizon (rows of transactions still open, or that committed after an older one that is still
+ * open, wait for the next read). One statement, so the horizon and the rows come from the same
+ * snapshot. Run as the reader (batchAsRole): row-level security decides what it returns.
  */
 export function feedPageStatement(filters: FeedFilters, after: FeedPosition, limit: number): Statement {
   const where = whereClause(filters);
@@ -245,7 +269,7 @@ export function feedPageStatement(filters: FeedFilters, after: FeedPosition, lim
   if (where.sql) conditions.push(where.sql.replace(/^where /, ''));
   return {
     sql: `select h.horizon::text as horizon, e.*
-            from (select pg_snapshot_xmin(pg_current_snapshot()) as horizon) h
+            from (select ${FEED_HORIZON_SQL} as horizon) h
             left join lateral (
               select ${COLUMNS}, txid::text as txid from public.oasis_events e
                where ${conditions.join(' and ')}
@@ -276,7 +300,7 @@ export async function feedPositionOf(db: Queryable, id: number): Promise<FeedPos
 export async function latestFeedPosition(db: Queryable): Promise<FeedPosition | null> {
   const { rows } = await db.query<{ txid: string; id: number }>(
     `select txid::text as txid, id from public.oasis_events
-      where txid < pg_snapshot_xmin(pg_current_snapshot())
+      where txid < ${FEED_HORIZON_SQL}
       order by txid desc, id desc limit 1`,
   );
   return rows[0] ? { txid: parseTxid(rows[0].txid), id: Number(rows[0].id) } : null;

@@ -12,7 +12,7 @@ import type { Logger } from '../log.js';
  * so the hub reads the new rows itself, once per wake-up, in feed order from the last position it
  * reached, and offers each to every subscribed SSE client.
  *
- * Feed order is (txid, id), read only below the snapshot's xmin (see events/position.ts), so a
+ * Feed order is (txid, id), read only below the oldest open transaction (see events/position.ts), so a
  * position once passed can never have rows appear behind it, though writers take no lock. A row
  * that committed while an older transaction is still open is readable only once that one ends; a
  * transaction that ends without writing events (or rolls back) sends no NOTIFY, so while a notified

@@ -136,4 +136,26 @@ describe.skipIf(!HAS_PG)('feed order when transactions commit out of order (Post
     for (const client of live) expect(titles(client)).toEqual(['kept']);
     for (const client of live) client.close();
   });
+
+  it("an open write transaction in another database on the same server does not hold this feed back", async () => {
+    const live = await clients();
+    const elsewhere = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await elsewhere.connect();
+    try {
+      await elsewhere.query('begin');
+      await elsewhere.query('select pg_current_xact_id()'); // a writing transaction, open for the rest of this test
+      const res = await a.request('/events/ingest', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ source: 'order-test', kind: 'k', title: 'not held' }),
+      });
+      expect(res.status).toBe(201);
+      // Delivered while that transaction is still open (it could never write here).
+      for (const client of live) await client.waitFor(() => titles(client).includes('not held'), 'the event', 5_000);
+    } finally {
+      await elsewhere.query('rollback').catch(() => {});
+      await elsewhere.end();
+      for (const client of live) client.close();
+    }
+  });
 });
