@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS } from '../helpers/db.js';
+import { BACKENDS, createTestDatabase, stallEventWrites, type TestDatabase } from '../helpers/db.js';
 import { json, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { signToken, userToken } from '../helpers/tokens.js';
 
@@ -307,5 +307,35 @@ describe.each(BACKENDS)('POST /events/ingest on %s', (backend) => {
     expect(text).not.toContain(marker);
     expect(text).not.toContain(gw.serviceToken);
     expect(lines[1]).toMatchObject({ severity: 'WARNING', status: 400, errorCode: 'invalid_request' });
+  });
+});
+
+describe.each(BACKENDS)('POST /events/ingest within its time budget on %s', (backend) => {
+  let database: TestDatabase;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    database = await createTestDatabase(backend);
+    gw = await startTestGateway({ database, env: { GITHUB_WEBHOOK_STORE_TIMEOUT_MS: '500' } });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await database.drop();
+  });
+
+  it('a write stalled past the budget answers 503 store_timeout, and it never commits after the answer', async () => {
+    const stall = await stallEventWrites(database);
+    let res: Response;
+    try {
+      res = await post(gw, { source: 'agent.budget', kind: 'k', externalId: 'stalled-1' });
+    } finally {
+      await stall.release();
+    }
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect((await json(res)).error).toMatchObject({ code: 'store_timeout' });
+    // A later write commits after the point where the stalled one would have.
+    expect((await post(gw, { source: 'agent.budget', kind: 'k', externalId: 'later-1' })).status).toBe(201);
+    const { rows } = await gw.db.query<{ external_id: string }>(`select external_id from oasis_events where source = 'agent.budget'`);
+    expect(rows.map((r) => r.external_id)).toEqual(['later-1']);
   });
 });
