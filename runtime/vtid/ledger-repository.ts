@@ -161,8 +161,12 @@ export async function lastSequenceOfYear(db: Queryable, year: number): Promise<n
  * comes from the committed row), and it is the transaction's last statement.
  */
 export async function recordLedgerEvent(tx: Queryable, event: NewEvent): Promise<number> {
-  await tx.query(`select set_config('role', 'service_role', true)`);
+  // Not awaited: on PostgreSQL the role switch goes out with the insert (pipelining); a failure of
+  // it fails the insert too (the transaction is aborted).
+  const switched = tx.query(`select set_config('role', 'service_role', true)`);
+  switched.catch(() => {});
   const outcome = await insertEvent(tx, event);
+  await switched;
   // Ledger events carry no externalId, so they can never be a duplicate.
   if (outcome.id === null) throw new Error('ledger event was not stored');
   return outcome.id;
