@@ -42,6 +42,8 @@ export interface BenchResults {
   finishedAt: string;
   wallSeconds: number;
   machine: MachineInfo;
+  /** 1, 5 and 15 minute load averages when the run ended (the cores are shared: was anything else busy?). */
+  loadAverageAtEnd: number[];
   settings: BenchSettings;
   scenarios: ScenarioResults;
   errors: Record<string, string>;
@@ -118,7 +120,7 @@ export function buildTable(s: ScenarioResults, errors: Record<string, string>, w
       ratio: '',
       target: 'p99 < 50 ms',
       result: verdict(live.ok, live.median.p99 < 50),
-      check: `sent ${live.sent}, acked ${live.acknowledged}, received ${live.received}, stored ${live.stored}`,
+      check: `sent ${live.sent}, acked ${live.acknowledged}, received ${live.received}, stored ${live.stored}; A's answer p99 ${ms(live.median.ackP99)}`,
     });
   } else missing('3 live latency', 'liveLatency');
 
@@ -182,10 +184,10 @@ export function formatTable(rows: Row[]): string {
   return [line(HEADERS.map(([, t]) => t)), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map((r) => line(HEADERS.map(([k]) => r[k])))].join('\n');
 }
 
-export function formatMachine(m: MachineInfo, wallSeconds: number, scale: string): string {
+export function formatMachine(m: MachineInfo, wallSeconds: number, scale: string, loadAverageAtEnd: number[]): string {
   return (
     `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}; node ${m.node}; ${m.postgres} (local, fsync on); ` +
-    `load average at start ${m.loadAverageAtStart.join(' ')}; commit ${m.gitCommit ?? 'n/a'}; ${m.date}; scale ${scale}; wall time ${Math.round(wallSeconds)} s`
+    `load average at start ${m.loadAverageAtStart.join(' ')}, at end ${loadAverageAtEnd.join(' ')}; commit ${m.gitCommit ?? 'n/a'}; ${m.date}; scale ${scale}; wall time ${Math.round(wallSeconds)} s`
   );
 }
 

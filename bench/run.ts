@@ -12,7 +12,7 @@
 // BENCH_NODE_PATH (a node_modules folder with @octokit/webhooks, until it is installed), BENCH_KEEP=1
 // (keep the temporary folder with every server's log).
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sign } from 'hono/jwt';
 import { ScratchDatabases } from './lib/databases.js';
@@ -132,6 +132,7 @@ try {
   await run('coldStart', `7 cold start: spawn to the first 200 on /readyz`, () => runColdStart(ctx));
 
   const wallSeconds = (performance.now() - t0) / 1000;
+  const loadAverageAtEnd = loadavg().map((x) => Math.round(x * 100) / 100);
   const table = buildTable(scenarios, errors, wanted);
   const passed = checksPassed(table);
   const results: BenchResults = {
@@ -141,6 +142,7 @@ try {
     finishedAt: new Date().toISOString(),
     wallSeconds: Math.round(wallSeconds),
     machine,
+    loadAverageAtEnd,
     settings,
     scenarios,
     errors,
@@ -150,7 +152,7 @@ try {
   const file = resultsPath(settings.scale);
   writeResults(file, results);
   const tableText = formatTable(table);
-  const machineText = formatMachine(machine, wallSeconds, settings.scale);
+  const machineText = formatMachine(machine, wallSeconds, settings.scale, loadAverageAtEnd);
   process.stdout.write(`\n${tableText}\n\n${machineText}\n`);
   if (process.argv.includes('--update-readme')) {
     if (updateReadme(join(REPO_ROOT, 'README.md'), tableText, machineText)) log('README.md: Performance table replaced');

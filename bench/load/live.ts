@@ -33,8 +33,10 @@ export interface LiveResult {
   duplicates: number;
   missing: number;
   achievedRate: number;
-  /** Over the deliveries after the warmup. */
+  /** Over the deliveries after the warmup: POST sent to the event on B. */
   latencyMs: Summary;
+  /** The same deliveries, POST sent to A's answer (the write path alone). */
+  ackMs: Summary;
   measured: number;
 }
 
@@ -51,6 +53,7 @@ const bodies = Array.from({ length: total }, (_, i) => {
 
 const sentAt = new Float64Array(total).fill(Number.NaN);
 const receivedAt = new Float64Array(total).fill(Number.NaN);
+const ackedAt = new Float64Array(total).fill(Number.NaN);
 let received = 0;
 let duplicates = 0;
 let acknowledged = 0;
@@ -88,8 +91,10 @@ const allSettled = new Promise<void>((resolve) => {
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));
       res.on('end', () => {
-        if (res.statusCode === 200 && text.includes('"ok":true')) acknowledged += 1;
-        else rejected += 1;
+        if (res.statusCode === 200 && text.includes('"ok":true')) {
+          acknowledged += 1;
+          ackedAt[i] = performance.now();
+        } else rejected += 1;
         check();
       });
     });
@@ -121,7 +126,11 @@ sse.close();
 agent.destroy();
 
 const latencies: number[] = [];
-for (let i = warmupCount; i < total; i++) if (!Number.isNaN(receivedAt[i]!)) latencies.push(receivedAt[i]! - sentAt[i]!);
+const acks: number[] = [];
+for (let i = warmupCount; i < total; i++) {
+  if (!Number.isNaN(receivedAt[i]!)) latencies.push(receivedAt[i]! - sentAt[i]!);
+  if (!Number.isNaN(ackedAt[i]!)) acks.push(ackedAt[i]! - sentAt[i]!);
+}
 reportResult({
   sent: total,
   acknowledged,
@@ -131,6 +140,7 @@ reportResult({
   missing: acknowledged - received,
   achievedRate: Math.round(((total - 1) / sendSeconds) * 10) / 10,
   latencyMs: summarize(latencies),
+  ackMs: summarize(acks),
   measured: latencies.length,
 } satisfies LiveResult);
 process.exit(0);

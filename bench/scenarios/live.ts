@@ -22,7 +22,7 @@ export interface LiveScenarioResult {
   seconds: number;
   warmupSeconds: number;
   rounds: LiveRound[];
-  median: { p50: number; p99: number; achievedRate: number };
+  median: { p50: number; p99: number; ackP50: number; ackP99: number; achievedRate: number };
   sent: number;
   acknowledged: number;
   received: number;
@@ -61,7 +61,7 @@ export async function runLive(ctx: ScenarioContext): Promise<LiveScenarioResult>
       const ok = result.rejected === 0 && result.acknowledged === result.sent && result.received === result.acknowledged && result.duplicates === 0 && stored === result.acknowledged;
       ctx.log(
         `  round ${r + 1}: ${result.sent} deliveries at ${result.achievedRate}/s to A; received on B ${result.received}; ` +
-          `p50 ${result.latencyMs.p50} ms p99 ${result.latencyMs.p99} ms (${result.measured} timed); stored ${stored}${ok ? '' : '  CHECK FAILED'}`,
+          `p50 ${result.latencyMs.p50} ms p99 ${result.latencyMs.p99} ms (${result.measured} timed; A's answer p50 ${result.ackMs.p50} p99 ${result.ackMs.p99} ms); stored ${stored}${ok ? '' : '  CHECK FAILED'}`,
       );
       rounds.push({ ...result, stored, ok });
     }
@@ -74,6 +74,8 @@ export async function runLive(ctx: ScenarioContext): Promise<LiveScenarioResult>
       median: {
         p50: median(rounds.map((r) => r.latencyMs.p50)),
         p99: median(rounds.map((r) => r.latencyMs.p99)),
+        ackP50: median(rounds.map((r) => r.ackMs.p50)),
+        ackP99: median(rounds.map((r) => r.ackMs.p99)),
         achievedRate: median(rounds.map((r) => r.achievedRate)),
       },
       sent: sum((r) => r.sent),
