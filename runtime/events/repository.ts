@@ -65,15 +65,12 @@ export type InsertOutcome = { id: number; duplicate: false } | { id: number; dup
  * Run inside a transaction (asRole) together with the change it records.
  */
 export async function insertEvent(tx: Queryable, event: NewEvent): Promise<InsertOutcome> {
-  const [outcome] = await insertEventsIn(tx, [event]);
-  return outcome!;
-}
-
-async function insertEventsIn(tx: Queryable, events: readonly NewEvent[]): Promise<InsertOutcome[]> {
-  const statements = insertEventBatchStatements(events);
-  const results: QueryResult<Record<string, unknown>>[] = [];
-  for (const statement of statements) results.push(await tx.query(statement.sql, statement.params));
-  return insertEventBatchOutcomes(events, results);
+  const events = [event];
+  const { sql, params } = insertEventsStatement(events);
+  const inserted = await tx.query(sql, params);
+  const repeats = repeatedKeysStatement(events, inserted);
+  const existing = repeats ? await tx.query(repeats.sql, repeats.params) : undefined;
+  return insertEventsOutcomes(events, inserted, existing)[0]!;
 }
 
 /** An event as one element of the batch's JSON array; absent keys become the columns' defaults. */
@@ -101,60 +98,71 @@ function batchRow(event: NewEvent, ord: number): Record<string, unknown> {
 }
 
 /**
- * The statements that store a batch of events in one transaction, run as the caller (asRole or
- * batchAsRole): one multi-row INSERT, then, if any event has an external id, one look-up of the ids
- * stored under those keys (a fresh snapshot, so rows committed concurrently by another writer are
- * found too). The events must have distinct (source, external id) pairs; the writer folds repeats.
+ * The statement that stores a batch of events: one multi-row INSERT, run as the caller (asRole or
+ * batchAsRole). The events must have distinct (source, external id) pairs; the writer folds repeats.
+ * Rows whose key is taken are skipped (ON CONFLICT DO NOTHING); repeatedKeysStatement finds them.
  *
  * The INSERT draws each row's id itself (OVERRIDING SYSTEM VALUE with the identity's own sequence),
  * so it can say which input row got which id; RETURNING alone cannot, for rows without an external id.
  */
-export function insertEventBatchStatements(events: readonly NewEvent[]): Statement[] {
+export function insertEventsStatement(events: readonly NewEvent[]): Statement {
   const rows = events.map((event, ord) => batchRow(event, ord));
-  const statements: Statement[] = [
-    {
-      sql: `with input as materialized (
-              select nextval('public.oasis_events_id_seq') as id, r.*
-                from (select * from jsonb_to_recordset($1::jsonb) as r(
-                        ord int, ts timestamptz, vtid text, source text, kind text, status text, layer text, module text,
-                        title text, repo text, ref text, sha text, actor text, url text, external_id text, tenant text,
-                        metadata jsonb, payload jsonb)
-                      order by ord) r
-            ),
-            inserted as (
-              insert into public.oasis_events
-                (id, ts, vtid, source, kind, status, layer, module, title, repo, ref, sha, actor, url, external_id, tenant, metadata, payload)
-              overriding system value
-              select id, coalesce(ts, now()), vtid, source, kind, status, layer, module, title, repo, ref, sha, actor, url, external_id,
-                     tenant, coalesce(metadata, '{}'::jsonb), payload
-                from input order by ord
-              on conflict (source, external_id) do nothing
-              returning id
-            )
-            select input.ord, input.id from input join inserted using (id)`,
-      params: [JSON.stringify(rows)],
-    },
-  ];
-  const keys = events.filter((event) => event.externalId != null).map((event) => ({ source: event.source, external_id: event.externalId }));
-  if (keys.length > 0) {
-    statements.push({
-      sql: `select e.id, e.source, e.external_id
-              from jsonb_to_recordset($1::jsonb) as k(source text, external_id text)
-              join public.oasis_events e on e.source = k.source and e.external_id = k.external_id`,
-      params: [JSON.stringify(keys)],
-    });
-  }
-  return statements;
+  return {
+    sql: `with input as materialized (
+            select nextval('public.oasis_events_id_seq') as id, r.*
+              from (select * from jsonb_to_recordset($1::jsonb) as r(
+                      ord int, ts timestamptz, vtid text, source text, kind text, status text, layer text, module text,
+                      title text, repo text, ref text, sha text, actor text, url text, external_id text, tenant text,
+                      metadata jsonb, payload jsonb)
+                    order by ord) r
+          ),
+          inserted as (
+            insert into public.oasis_events
+              (id, ts, vtid, source, kind, status, layer, module, title, repo, ref, sha, actor, url, external_id, tenant, metadata, payload)
+            overriding system value
+            select id, coalesce(ts, now()), vtid, source, kind, status, layer, module, title, repo, ref, sha, actor, url, external_id,
+                   tenant, coalesce(metadata, '{}'::jsonb), payload
+              from input order by ord
+            on conflict (source, external_id) do nothing
+            returning id
+          )
+          select input.ord, input.id from input join inserted using (id)`,
+    params: [JSON.stringify(rows)],
+  };
+}
+
+/**
+ * After insertEventsStatement: the look-up of the rows already stored under the keys it skipped
+ * (repeats), or null when it stored every row. Run as the same caller; a key taken by a row the
+ * caller cannot read (another tenant's) finds nothing. A fresh snapshot (its own statement, or after
+ * the commit), so a row committed concurrently by another writer is found too.
+ */
+export function repeatedKeysStatement(events: readonly NewEvent[], inserted: QueryResult<Record<string, unknown>>): Statement | null {
+  const stored = new Set(inserted.rows.map((row) => Number(row.ord)));
+  const keys = events
+    .filter((event, ord) => !stored.has(ord) && event.externalId != null)
+    .map((event) => ({ source: event.source, external_id: event.externalId }));
+  if (keys.length === 0) return null;
+  return {
+    sql: `select e.id, e.source, e.external_id
+            from jsonb_to_recordset($1::jsonb) as k(source text, external_id text)
+            join public.oasis_events e on e.source = k.source and e.external_id = k.external_id`,
+    params: [JSON.stringify(keys)],
+  };
 }
 
 const pairKey = (source: string, externalId: string): string => `${source}\u0000${externalId}`;
 
-/** Reads the results of insertEventBatchStatements: one outcome per event, in order. */
-export function insertEventBatchOutcomes(events: readonly NewEvent[], results: readonly QueryResult<Record<string, unknown>>[]): InsertOutcome[] {
+/** Reads the results of insertEventsStatement (and repeatedKeysStatement): one outcome per event, in order. */
+export function insertEventsOutcomes(
+  events: readonly NewEvent[],
+  insertedResult: QueryResult<Record<string, unknown>>,
+  repeatsResult?: QueryResult<Record<string, unknown>>,
+): InsertOutcome[] {
   const inserted = new Map<number, number>();
-  for (const row of results[0]?.rows ?? []) inserted.set(Number(row.ord), Number(row.id));
+  for (const row of insertedResult.rows) inserted.set(Number(row.ord), Number(row.id));
   const existing = new Map<string, number>();
-  for (const row of results[1]?.rows ?? []) existing.set(pairKey(String(row.source), String(row.external_id)), Number(row.id));
+  for (const row of repeatsResult?.rows ?? []) existing.set(pairKey(String(row.source), String(row.external_id)), Number(row.id));
   return events.map((event, ord): InsertOutcome => {
     const id = inserted.get(ord);
     if (id !== undefined) return { id, duplicate: false };

@@ -1,10 +1,10 @@
-import { identityKey, preparedBatchAsRole } from '../db/as-role.js';
+import { batchAsRole, identityKey, preparedBatchAsRole } from '../db/as-role.js';
 import { isDatabaseUnavailable, isQueryCanceled } from '../db/errors.js';
 import { GroupCommit, type ItemResult } from '../db/group-commit.js';
-import type { Database, DbIdentity } from '../db/types.js';
+import type { Database, DbIdentity, QueryResult } from '../db/types.js';
 import { WriteOutcomeUnknownError, WriteTimeoutError } from '../db/write-budget.js';
 import type { NewEvent } from './new-event.js';
-import { insertEventBatchOutcomes, insertEventBatchStatements, type InsertOutcome } from './repository.js';
+import { insertEventsOutcomes, insertEventsStatement, repeatedKeysStatement, type InsertOutcome } from './repository.js';
 
 /**
  * The write path of single events (webhook deliveries, ingest calls): concurrent writes of one
@@ -64,7 +64,7 @@ export class EventWriter {
       maxItems: options.maxBatch ?? 200,
       maxBytes: options.maxBatchBytes ?? 4 * 1024 * 1024,
       sizeOf: (write) => write.bytes,
-      maxInFlight: options.maxInFlight ?? 4,
+      maxInFlight: options.maxInFlight ?? 2,
     });
   }
 
@@ -114,6 +114,7 @@ export class EventWriter {
     const sent: number[] = [];
     let unique: NewEvent[] = [];
     let slot: number[] = [];
+    let committed: QueryResult<Record<string, unknown>> | null = null;
 
     const prepare = () => {
       const now = Date.now();
@@ -130,29 +131,23 @@ export class EventWriter {
       ({ unique, slot } = foldRepeats(sent.map((index) => writes[index]!.event)));
       for (const index of sent) writes[index]!.state = 'sent';
       const deadline = Math.min(...sent.map((index) => writes[index]!.deadline));
-      return { statements: insertEventBatchStatements(unique), statementTimeoutMs: deadline - now - COMMIT_ALLOWANCE_MS };
+      return { statements: [insertEventsStatement(unique)], statementTimeoutMs: deadline - now - COMMIT_ALLOWANCE_MS };
     };
 
     try {
       const raw = await preparedBatchAsRole(this.db, identity, prepare);
-      if (raw) {
-        const outcomes = insertEventBatchOutcomes(unique, raw);
-        const answered = new Set<number>();
-        sent.forEach((index, k) => {
-          const outcome = outcomes[slot[k]!]!;
-          // The first request of a folded repeat gets the row; the others are its duplicates.
-          const value: InsertOutcome = answered.has(slot[k]!) && outcome.id !== null ? { id: outcome.id, duplicate: true } : outcome;
-          answered.add(slot[k]!);
-          results[index] = { ok: true, value };
-        });
-      }
+      if (raw) committed = raw[0]!;
     } catch (error) {
       const failed = sent.length > 0 ? sent : writes.map((_, index) => index).filter((index) => results[index] === undefined);
       if (isQueryCanceled(error)) {
         // The database stopped the batch at the budget and rolled it back: nothing of it was stored.
         for (const index of failed) results[index] = { ok: false, error: new WriteTimeoutError(writes[index]!.budgetMs) };
+      } else if (isDatabaseUnavailable(error) && sent.length > 0) {
+        // The connection failed after the batch was written to it: the COMMIT may have reached the
+        // database. Never "nothing was stored" for a write that may have been.
+        for (const index of failed) results[index] = { ok: false, error: new WriteOutcomeUnknownError(writes[index]!.budgetMs) };
       } else if (isDatabaseUnavailable(error) || failed.length === 1) {
-        // An outage fails every write alike.
+        // An outage before anything was sent (no connection), or this row's own refusal.
         for (const index of failed) results[index] = { ok: false, error };
       } else {
         // Something one row did (a policy, a constraint) refused the batch, which rolled back: each
@@ -162,7 +157,48 @@ export class EventWriter {
         failed.forEach((index, k) => (results[index] = alone[k]![0]));
       }
     }
+    if (committed) await this.answerCommitted(identity, writes, sent, unique, slot, committed, results);
     return results.map((result) => result ?? { ok: false, error: new Error('event writer: a write was neither sent nor refused') });
+  }
+
+  /**
+   * The answers of a committed batch. Repeats are rare (redeliveries): their ids are looked up after
+   * the commit, by a read of their own, so a batch without any costs no second statement (stored rows
+   * cannot go away). If that read fails, a repeat's row exists but its id is unknown: "may be stored".
+   */
+  private async answerCommitted(
+    identity: DbIdentity,
+    writes: readonly PendingWrite[],
+    sent: readonly number[],
+    unique: readonly NewEvent[],
+    slot: readonly number[],
+    committed: QueryResult<Record<string, unknown>>,
+    results: (ItemResult<InsertOutcome> | undefined)[],
+  ): Promise<void> {
+    const repeats = repeatedKeysStatement(unique, committed);
+    let found: QueryResult<Record<string, unknown>> | undefined;
+    let lookupFailed = false;
+    if (repeats) {
+      try {
+        [found] = await batchAsRole(this.db, identity, [repeats]);
+      } catch {
+        lookupFailed = true;
+      }
+    }
+    const outcomes = insertEventsOutcomes(unique, committed, found);
+    const answered = new Set<number>();
+    sent.forEach((index, k) => {
+      const row = slot[k]!;
+      const outcome = outcomes[row]!;
+      if (outcome.duplicate && lookupFailed) {
+        results[index] = { ok: false, error: new WriteOutcomeUnknownError(writes[index]!.budgetMs) };
+        return;
+      }
+      // The first request of a folded repeat gets the row; the others are its duplicates.
+      const value: InsertOutcome = answered.has(row) && outcome.id !== null ? { id: outcome.id, duplicate: true } : outcome;
+      answered.add(row);
+      results[index] = { ok: true, value };
+    });
   }
 }
 

@@ -183,4 +183,24 @@ describe.skipIf(!HAS_PG)('EventWriter when the commit is not confirmed in time (
       await proxy.close();
     }
   });
+
+  it('answers WriteOutcomeUnknownError (never "nothing stored") when the connection dies after the batch was sent', async () => {
+    const proxy = await startHoldingProxy(new URL(test.url!));
+    const db = createPgDatabase({ url: proxy.url, logger: silentLogger, max: 1 });
+    try {
+      await db.query('select 1');
+      const writer = new EventWriter(db);
+      const cut = event();
+      proxy.hold();
+      const answer = writer.write(SERVICE, cut, 5_000);
+      // The server has the batch (it commits it); the answer never comes back.
+      for (let waited = 0; (await rowsOf(test.db, [cut.externalId])).length === 0 && waited < 5_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      await proxy.close();
+      await expect(answer).rejects.toBeInstanceOf(WriteOutcomeUnknownError);
+      expect(await rowsOf(test.db, [cut.externalId])).toHaveLength(1);
+    } finally {
+      await db.close().catch(() => {});
+      await proxy.close().catch(() => {});
+    }
+  });
 });
