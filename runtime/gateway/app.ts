@@ -16,6 +16,7 @@ import { onError, onNotFound } from '../http/on-error.js';
 import { requestLog } from '../http/request-log.js';
 import { createRouter, jsonResponse } from '../http/router.js';
 import type { Logger } from '../log.js';
+import { LedgerCreator } from '../vtid/ledger-creator.js';
 import { vtidRoutes } from '../vtid/routes.js';
 import { healthRoutes } from './health-routes.js';
 import { gatewayDocument } from './openapi-document.js';
@@ -51,7 +52,7 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
   // Units of work with logic between statements (ledger writes, beats) share transactions the same way.
   const transactions = new BatchedTransactions(deps.db);
   app.route('/', agentRoutes({ db: deps.db, transactions, auth, clock }));
-  app.route('/', vtidRoutes({ db: deps.db, transactions, auth, clock, maxBodyBytes: deps.config.ingestMaxBytes }));
+  app.route('/', vtidRoutes({ db: deps.db, transactions, creator: new LedgerCreator(deps.db), auth, clock, maxBodyBytes: deps.config.ingestMaxBytes }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

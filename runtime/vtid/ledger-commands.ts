@@ -1,25 +1,21 @@
 import type { BatchedTransactions } from '../db/batched-transactions.js';
-import { isPermissionDenied } from '../db/errors.js';
 import type { DbIdentity } from '../db/types.js';
-import { createdEvent, updatedEvent } from './ledger-events.js';
+import { updatedEvent } from './ledger-events.js';
 import {
   findLedgerEntry,
-  insertLedgerEntry,
-  ledgerEntryExists,
   lockLedgerEntry,
   recordLedgerEvent,
   updateLedgerEntry,
-  type NewLedgerEntry,
 } from './ledger-repository.js';
 import type { LedgerEntry, PatchVtidBody } from './schema.js';
 import type { LedgerStatus } from './transitions.js';
 import { planUpdate } from './update-plan.js';
 
 /**
- * The ledger's two writes, each one unit of work as the caller: the row change and its OASIS event
- * commit together or not at all. Concurrent writes of one caller share a transaction (group commit,
- * see BatchedTransactions), so the year's counter row is locked once per batch, not once per task.
- * Outcomes are plain data; the routes turn them into HTTP answers.
+ * The ledger's writes as the caller: the row change and its OASIS event commit together or not at
+ * all. Creates are batched by LedgerCreator (ledger-creator.ts); an update is one unit of work in a
+ * shared transaction (BatchedTransactions). Outcomes are plain data; the routes turn them into HTTP
+ * answers.
  */
 
 export interface Actor {
@@ -32,25 +28,6 @@ export type CreateOutcome =
   | { kind: 'created'; entry: LedgerEntry }
   | { kind: 'unknown_parent'; parentVtid: string }
   | { kind: 'wrong_tenant'; tenant: string };
-
-export async function createTask(transactions: BatchedTransactions, actor: Actor, entry: NewLedgerEntry): Promise<CreateOutcome> {
-  try {
-    return await transactions.run(actor.identity, async (tx): Promise<CreateOutcome> => {
-      // Rows are never deleted, so a parent seen here still exists at commit (the foreign key agrees).
-      if (entry.parentVtid !== null && !(await ledgerEntryExists(tx, entry.parentVtid))) {
-        return { kind: 'unknown_parent', parentVtid: entry.parentVtid };
-      }
-      const created = await insertLedgerEntry(tx, entry);
-      await recordLedgerEvent(tx, createdEvent(created, actor.name));
-      return { kind: 'created', entry: created };
-    });
-  } catch (error) {
-    // The insert policy refused the tenant; the rollback also undid the counter bump (and only this
-    // unit failed: the other tasks of its batch were stored without it, so no number is skipped).
-    if (isPermissionDenied(error)) return { kind: 'wrong_tenant', tenant: entry.tenant };
-    throw error;
-  }
-}
 
 export type UpdateOutcome =
   | { kind: 'updated'; entry: LedgerEntry }

@@ -1,6 +1,6 @@
-import type { Queryable } from '../db/types.js';
+import type { QueryResult, Queryable, Statement } from '../db/types.js';
 import type { NewEvent } from '../events/new-event.js';
-import { insertEvent } from '../events/repository.js';
+import { insertEventsOutcomes, insertEventsStatement } from '../events/repository.js';
 import type { LedgerEntry } from './schema.js';
 import type { LedgerStatus } from './transitions.js';
 import type { LedgerEditable } from './update-plan.js';
@@ -58,18 +58,44 @@ export interface NewLedgerEntry {
 }
 
 /**
- * Inserts a task. The insert trigger bumps the year's counter row in this same transaction and sets
- * the vtid, so a rolled-back insert leaves no gap and concurrent inserts never share a number.
+ * The statement that registers several tasks at once, in the given order: the insert trigger numbers
+ * each row in turn (one counter bump per row, one lock for the whole batch). Read its result with
+ * readInsertedEntries. A refused row (the insert policy) fails the whole statement.
  */
-export async function insertLedgerEntry(tx: Queryable, entry: NewLedgerEntry): Promise<LedgerEntry> {
-  const { rows } = await tx.query<LedgerRow>(
-    `insert into public."VtidLedger"
-       ("taskFamily", "taskType", description, tenant, "parentVtid", "assignedTo", metadata, "createdAt")
-     values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::timestamptz)
-     returning ${COLUMNS}`,
-    [entry.taskFamily, entry.taskType, entry.description, entry.tenant, entry.parentVtid, entry.assignedTo, JSON.stringify(entry.metadata), entry.createdAt],
-  );
-  return toEntry(rows[0]!);
+export function insertLedgerEntriesStatement(entries: readonly NewLedgerEntry[]): Statement {
+  const rows = entries.map((entry, ord) => ({ ord, ...entry }));
+  return {
+    sql: `insert into public."VtidLedger"
+            ("taskFamily", "taskType", description, tenant, "parentVtid", "assignedTo", metadata, "createdAt")
+          select "taskFamily", "taskType", description, tenant, "parentVtid", "assignedTo", metadata, "createdAt"
+            from jsonb_to_recordset($1::jsonb) as r(
+                   ord int, "taskFamily" text, "taskType" text, description text, tenant text, "parentVtid" text,
+                   "assignedTo" text, metadata jsonb, "createdAt" timestamptz)
+           order by ord
+          returning ${COLUMNS}`,
+    params: [JSON.stringify(rows)],
+  };
+}
+
+/**
+ * The rows of insertLedgerEntriesStatement, in input order. PostgreSQL returns the rows of an
+ * INSERT … SELECT … ORDER BY in the order it inserted them, and the trigger numbered them in that
+ * order; both are checked rather than assumed.
+ */
+export function readInsertedEntries(result: QueryResult<Record<string, unknown>>, count: number): LedgerEntry[] {
+  const entries = (result.rows as unknown as LedgerRow[]).map(toEntry);
+  const inOrder = entries.every((entry, i) => i === 0 || entry.id > entries[i - 1]!.id);
+  if (entries.length !== count || !inOrder) throw new Error(`ledger batch insert returned ${entries.length} rows out of order or for ${count} tasks`);
+  return entries;
+}
+
+/** Which of `vtids` exist (every caller may read every row). */
+export async function existingVtids(db: Queryable, vtids: readonly string[]): Promise<Set<string>> {
+  if (vtids.length === 0) return new Set();
+  const { rows } = await db.query<{ vtid: string }>(`select vtid from public."VtidLedger" where vtid in (select jsonb_array_elements_text($1::jsonb))`, [
+    JSON.stringify(vtids),
+  ]);
+  return new Set(rows.map((row) => row.vtid));
 }
 
 /** Every caller may read every row, so this also tells "missing" from "not yours". */
@@ -100,11 +126,6 @@ export async function updateLedgerEntry(tx: Queryable, vtid: string, fields: Led
   // The row was locked by lockLedgerEntry in this transaction; it cannot have gone.
   if (!row) throw new Error(`ledger row ${vtid} vanished while locked`);
   return toEntry(row);
-}
-
-export async function ledgerEntryExists(db: Queryable, vtid: string): Promise<boolean> {
-  const { rows } = await db.query<{ found: number }>(`select 1 as found from public."VtidLedger" where vtid = $1`, [vtid]);
-  return rows.length > 0;
 }
 
 export interface LedgerFilters {
@@ -161,13 +182,23 @@ export async function lastSequenceOfYear(db: Queryable, year: number): Promise<n
  * comes from the committed row), and it is the transaction's last statement.
  */
 export async function recordLedgerEvent(tx: Queryable, event: NewEvent): Promise<number> {
+  const [id] = await recordLedgerEvents(tx, [event]);
+  return id!;
+}
+
+/** recordLedgerEvent for several changes at once: one statement. */
+export async function recordLedgerEvents(tx: Queryable, events: readonly NewEvent[]): Promise<number[]> {
   // Not awaited: on PostgreSQL the role switch goes out with the insert (pipelining); a failure of
   // it fails the insert too (the transaction is aborted).
   const switched = tx.query(`select set_config('role', 'service_role', true)`);
   switched.catch(() => {});
-  const outcome = await insertEvent(tx, event);
+  const { sql, params } = insertEventsStatement(events);
+  const inserted = await tx.query(sql, params);
   await switched;
   // Ledger events carry no externalId, so they can never be a duplicate.
-  if (outcome.id === null) throw new Error('ledger event was not stored');
-  return outcome.id;
+  const outcomes = insertEventsOutcomes(events, inserted);
+  return outcomes.map((outcome) => {
+    if (outcome.id === null) throw new Error('ledger event was not stored');
+    return outcome.id;
+  });
 }

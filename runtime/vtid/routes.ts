@@ -6,7 +6,8 @@ import { actorName, authenticate, dbIdentity, type AuthOptions, type Caller } fr
 import { conflict, forbidden, HttpError, notFound } from '../http/errors.js';
 import { limitBody } from '../http/body-limit.js';
 import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';
-import { createTask, updateTask, type Actor } from './ledger-commands.js';
+import { updateTask, type Actor } from './ledger-commands.js';
+import type { LedgerCreator } from './ledger-creator.js';
 import { findLedgerEntry, lastSequenceOfYear, listChildren, listLedgerEntries } from './ledger-repository.js';
 import { toNewLedgerEntry } from './new-entry.js';
 import {
@@ -23,8 +24,10 @@ import {
 
 export interface VtidRoutesDeps {
   db: Database;
-  /** Group commit of the ledger's writes (shared with the heartbeats). */
+  /** Group commit of the ledger's updates (shared with the heartbeats). */
   transactions: BatchedTransactions;
+  /** Group commit of task creation. */
+  creator: LedgerCreator;
   auth: AuthOptions;
   /** The VTID's year is the UTC year of this clock at create time (tests inject one). */
   clock: () => Date;
@@ -66,7 +69,7 @@ export function vtidRoutes(deps: VtidRoutesDeps) {
   router.openapi(create, async (c) => {
     const caller = c.get('caller');
     const entry = toNewLedgerEntry(c.req.valid('json'), caller, deps.clock());
-    const outcome = await createTask(deps.transactions, actorOf(caller), entry);
+    const outcome = await deps.creator.create(actorOf(caller), entry);
     if (outcome.kind === 'wrong_tenant') throw forbidden('wrong_tenant', `you may not create tasks for tenant "${outcome.tenant}"`);
     if (outcome.kind === 'unknown_parent') throw new HttpError(422, 'unknown_parent', `parentVtid ${outcome.parentVtid} is not in the ledger`);
     c.set('vtid', outcome.entry.vtid);
