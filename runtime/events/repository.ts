@@ -93,8 +93,17 @@ function batchRow(event: NewEvent, ord: number): Record<string, unknown> {
     external_id: event.externalId ?? null,
     tenant: event.tenant,
     metadata: event.metadata,
-    ...(event.payload === undefined ? {} : { payload: event.payload }),
+    ...(event.payload === undefined || event.payloadJson !== undefined ? {} : { payload: event.payload }),
   };
+}
+
+/** The batch as one JSON array; a payload that came as storable JSON text is spliced in as it is. */
+function batchJson(events: readonly NewEvent[]): string {
+  const rows = events.map((event, ord) => {
+    const row = JSON.stringify(batchRow(event, ord));
+    return event.payloadJson === undefined ? row : `${row.slice(0, -1)},"payload":${event.payloadJson}}`;
+  });
+  return `[${rows.join(',')}]`;
 }
 
 /**
@@ -106,7 +115,6 @@ function batchRow(event: NewEvent, ord: number): Record<string, unknown> {
  * so it can say which input row got which id; RETURNING alone cannot, for rows without an external id.
  */
 export function insertEventsStatement(events: readonly NewEvent[]): Statement {
-  const rows = events.map((event, ord) => batchRow(event, ord));
   return {
     sql: `with input as materialized (
             select nextval('public.oasis_events_id_seq') as id, r.*
@@ -127,7 +135,7 @@ export function insertEventsStatement(events: readonly NewEvent[]): Statement {
             returning id
           )
           select input.ord, input.id from input join inserted using (id)`,
-    params: [JSON.stringify(rows)],
+    params: [batchJson(events)],
   };
 }
 

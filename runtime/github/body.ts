@@ -1,4 +1,4 @@
-import { asObject, parseStorableJson, type JsonObject } from './payload.js';
+import { asObject, isStorableJsonText, parseStorableJson, type JsonObject } from './payload.js';
 
 /**
  * The two bodies GitHub sends (the hook's "content type" setting): the JSON itself, or a form with the
@@ -15,7 +15,10 @@ export function webhookMediaType(contentType: string | undefined): WebhookMediaT
   return null;
 }
 
-export type DecodedBody = { ok: true; payload: JsonObject } | { ok: false; code: 'invalid_json' | 'invalid_payload'; message: string };
+export type DecodedBody =
+  /** `json`: the payload's JSON text when it can be stored as it came (no unstorable escape), else null. */
+  | { ok: true; payload: JsonObject; json: string | null }
+  | { ok: false; code: 'invalid_json' | 'invalid_payload'; message: string };
 
 const utf8 = new TextDecoder('utf-8');
 
@@ -34,5 +37,5 @@ export function decodeWebhookBody(body: Uint8Array, mediaType: WebhookMediaType)
   }
   const payload = asObject(parsed);
   if (!payload) return { ok: false, code: 'invalid_payload', message: 'the delivery payload must be a JSON object' };
-  return { ok: true, payload };
+  return { ok: true, payload, json: isStorableJsonText(json) ? json : null };
 }

@@ -80,5 +80,10 @@ function replaceUnstorable(value: unknown): unknown {
  */
 export function parseStorableJson(text: string): unknown {
   const parsed: unknown = JSON.parse(text);
-  return UNSTORABLE_ESCAPE.test(text) ? replaceUnstorable(parsed) : parsed;
+  return isStorableJsonText(text) ? parsed : replaceUnstorable(parsed);
+}
+
+/** Valid JSON text that PostgreSQL's jsonb takes as it is (no escape of a character it cannot store). */
+export function isStorableJsonText(text: string): boolean {
+  return !UNSTORABLE_ESCAPE.test(text);
 }

@@ -117,6 +117,8 @@ export function githubRoutes(deps: GithubRoutesDeps) {
       payload: decoded.payload,
     });
     if (event.vtid !== UNSET_VTID) c.set('vtid', event.vtid);
+    // The verified body is stored as it came when jsonb takes it so (no second serialization).
+    if (decoded.json !== null) event.payloadJson = decoded.json;
 
     let outcome;
     try {

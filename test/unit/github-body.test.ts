@@ -22,19 +22,22 @@ describe('webhookMediaType', () => {
 
 describe('decodeWebhookBody', () => {
   it('JSON: the object itself', () => {
-    expect(decodeWebhookBody(bytes('{"zen":"Keep it simple.","hook_id":1}'), 'json')).toEqual({ ok: true, payload: { zen: 'Keep it simple.', hook_id: 1 } });
+    const text = '{"zen":"Keep it simple.","hook_id":1}';
+    // The text itself is kept too: it is stored as it came (no second serialization).
+    expect(decodeWebhookBody(bytes(text), 'json')).toEqual({ ok: true, payload: { zen: 'Keep it simple.', hook_id: 1 }, json: text });
   });
 
   it('form: the JSON in the payload field, percent- and plus-decoded', () => {
     const body = new URLSearchParams({ payload: JSON.stringify({ title: 'a + b & c = d', n: 1 }) }).toString();
     expect(body).toContain('+');
-    expect(decodeWebhookBody(bytes(body), 'form')).toEqual({ ok: true, payload: { title: 'a + b & c = d', n: 1 } });
+    expect(decodeWebhookBody(bytes(body), 'form')).toEqual({ ok: true, payload: { title: 'a + b & c = d', n: 1 }, json: JSON.stringify({ title: 'a + b & c = d', n: 1 }) });
   });
 
   it('UTF-8 (with or without a byte-order mark) decodes to the same text', () => {
     const payload = { title: 'Déploiement · VTID-2026-0042 🚀' };
-    expect(decodeWebhookBody(bytes(JSON.stringify(payload)), 'json')).toEqual({ ok: true, payload });
-    expect(decodeWebhookBody(bytes(`\ufeff${JSON.stringify(payload)}`), 'json')).toEqual({ ok: true, payload });
+    const json = JSON.stringify(payload);
+    expect(decodeWebhookBody(bytes(json), 'json')).toEqual({ ok: true, payload, json });
+    expect(decodeWebhookBody(bytes(`\ufeff${json}`), 'json')).toEqual({ ok: true, payload, json });
   });
 
   it.each([
@@ -55,7 +58,8 @@ describe('decodeWebhookBody', () => {
 
   it('replaces characters PostgreSQL cannot store (NUL, unpaired surrogates) in values and keys', () => {
     const decoded = decodeWebhookBody(bytes('{"message":"a\\u0000b","emoji":"\\ud83d\\ude80","lone":"x\\ud83dy","k\\u0000":["\\udc00"]}'), 'json');
-    expect(decoded).toEqual({ ok: true, payload: { message: 'a\ufffdb', emoji: '🚀', lone: 'x\ufffdy', 'k\ufffd': ['\ufffd'] } });
+    // Such text cannot be stored as it came: json is null, the cleaned payload is serialized instead.
+    expect(decoded).toEqual({ ok: true, payload: { message: 'a\ufffdb', emoji: '🚀', lone: 'x\ufffdy', 'k\ufffd': ['\ufffd'] }, json: null });
   });
 });
 
