@@ -218,13 +218,28 @@ export interface ListOptions {
   includePayload?: boolean;
 }
 
-/** Newest first (by id, the commit order). */
+/** The column filters; migrations/006 gives each an index led by that column. */
+const COLUMN_FILTERS = ['vtid', 'source', 'kind', 'status', 'layer', 'module'] as const;
+
+/**
+ * Newest first (by id, the commit order).
+ *
+ * Ordered `id desc nulls last`: the same order as `id desc` (id is the NOT NULL primary key), but one
+ * the primary key index cannot produce, so the planner never walks the whole table in id order
+ * discarding rows until it has a page. Its row estimates assume matches are spread evenly over id; for
+ * a combination that is rare, or only in old rows, that walk read the whole table. The indexes of
+ * migrations/006 produce this order: one led by each column filter, checking the other filters inside
+ * the index. A query without a column filter gets `created_at is not null` (always true), the
+ * predicate of the one index meant for it.
+ */
 export async function listEvents(db: Queryable, filters: EventFilters, options: ListOptions): Promise<OasisEvent[]> {
   const where = whereClause(filters);
   const params = [...where.params, options.limit, options.offset ?? 0];
   const columns = options.includePayload ? `${COLUMNS}, payload` : COLUMNS;
+  const columnFiltered = COLUMN_FILTERS.some((key) => filters[key] !== undefined);
+  const whereSql = columnFiltered ? where.sql : where.sql ? `${where.sql} and created_at is not null` : 'where created_at is not null';
   const { rows } = await db.query<EventRow>(
-    `select ${columns} from public.oasis_events ${where.sql} order by id desc limit $${params.length - 1} offset $${params.length}`,
+    `select ${columns} from public.oasis_events ${whereSql} order by id desc nulls last limit $${params.length - 1} offset $${params.length}`,
     params,
   );
   return rows.map((row) => toEvent(row, options.includePayload ?? false));
