@@ -233,16 +233,25 @@ const COLUMN_FILTERS = ['vtid', 'source', 'kind', 'status', 'layer', 'module'] a
  * predicate of the one index meant for it.
  */
 export async function listEvents(db: Queryable, filters: EventFilters, options: ListOptions): Promise<OasisEvent[]> {
+  const { sql, params } = listEventsStatement(filters, options);
+  return readEvents(await db.query(sql, params), options);
+}
+
+/** listEvents as a statement, for batchAsRole (the role and the read in one round trip). */
+export function listEventsStatement(filters: EventFilters, options: ListOptions): Statement {
   const where = whereClause(filters);
   const params = [...where.params, options.limit, options.offset ?? 0];
   const columns = options.includePayload ? `${COLUMNS}, payload` : COLUMNS;
   const columnFiltered = COLUMN_FILTERS.some((key) => filters[key] !== undefined);
   const whereSql = columnFiltered ? where.sql : where.sql ? `${where.sql} and created_at is not null` : 'where created_at is not null';
-  const { rows } = await db.query<EventRow>(
-    `select ${columns} from public.oasis_events ${whereSql} order by id desc nulls last limit $${params.length - 1} offset $${params.length}`,
+  return {
+    sql: `select ${columns} from public.oasis_events ${whereSql} order by id desc nulls last limit $${params.length - 1} offset $${params.length}`,
     params,
-  );
-  return rows.map((row) => toEvent(row, options.includePayload ?? false));
+  };
+}
+
+export function readEvents(result: QueryResult<Record<string, unknown>>, options: Pick<ListOptions, 'includePayload'>): OasisEvent[] {
+  return (result.rows as unknown as EventRow[]).map((row) => toEvent(row, options.includePayload ?? false));
 }
 
 /** The filters the live feed offers (a subset of the query API's). */

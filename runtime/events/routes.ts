@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { asRole } from '../db/as-role.js';
+import { batchAsRole } from '../db/as-role.js';
 import { isPermissionDenied } from '../db/errors.js';
 import type { Database } from '../db/types.js';
 import type { EventWriter } from './writer.js';
@@ -9,7 +9,7 @@ import { conflict, forbidden } from '../http/errors.js';
 import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';
 import { writeUnavailable } from '../http/write-errors.js';
 import { toNewEvent } from './new-event.js';
-import { listEvents } from './repository.js';
+import { listEventsStatement, readEvents } from './repository.js';
 import { EventListSchema, EventQuerySchema, IngestBodySchema, IngestResponseSchema } from './schema.js';
 
 export interface EventRoutesDeps {
@@ -85,13 +85,11 @@ export function eventRoutes(deps: EventRoutesDeps) {
       c.set('vtid', q.vtid);
       c.header('X-VTID', q.vtid);
     }
-    const data = await asRole(deps.db, dbIdentity(c.get('caller')), (tx) =>
-      listEvents(
-        tx,
-        { vtid: q.vtid, source: q.source, kind: q.kind, status: q.status, layer: q.layer, module: q.module, since: q.since, until: q.until, before: q.before },
-        { limit: q.limit, offset: q.offset, includePayload: q.include === 'payload' },
-      ),
-    );
+    const filters = { vtid: q.vtid, source: q.source, kind: q.kind, status: q.status, layer: q.layer, module: q.module, since: q.since, until: q.until, before: q.before };
+    const options = { limit: q.limit, offset: q.offset, includePayload: q.include === 'payload' };
+    // The role, the claims and the read go out together: one round trip to the database.
+    const [result] = await batchAsRole(deps.db, dbIdentity(c.get('caller')), [listEventsStatement(filters, options)]);
+    const data = readEvents(result!, options);
     const nextCursor = data.length === q.limit ? data[data.length - 1]!.id : null;
     return c.json({ ok: true as const, data, nextCursor }, 200);
   });
