@@ -259,11 +259,11 @@ export class FeedHub {
     const now = Date.now();
     this.heldBackSince ??= now;
     if (now - this.heldBackSince >= HELD_BACK_WARN_MS) {
-      // Once per episode: the oldest open write transaction of the cluster delays (never loses) events.
+      // Once per episode: the oldest open write transaction of this database delays (never loses) events.
       this.heldBackSince = Number.POSITIVE_INFINITY;
       this.options.logger.warn('feed hub: new events are held back by an open transaction; they are delivered when it ends', {
         oldestOpenTxid: String(this.horizon),
-        hint: 'select pid, xact_start, state, query from pg_stat_activity where backend_xid::text::bigint = <oldestOpenTxid> % 4294967296',
+        runbook: 'docs/RUNBOOKS.md, "The live feed says events are held back"',
       });
     }
     const delay = HELD_BACK_RETRY_MS[Math.min(this.heldBackAttempt, HELD_BACK_RETRY_MS.length - 1)]!;

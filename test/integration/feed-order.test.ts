@@ -127,7 +127,10 @@ describe.skipIf(!HAS_PG)('feed order when transactions commit out of order (Post
       body: JSON.stringify({ source: 'order-test', kind: 'k', title: 'kept' }),
     });
     expect(res.status).toBe(201);
-    await sleep(200);
+    // Held back for longer than 5 s: the operator is told which transaction holds the feed.
+    const warning = 'feed hub: new events are held back by an open transaction; they are delivered when it ends';
+    for (let waited = 0; !a.logs.some((line) => line.message === warning) && waited < 10_000; waited += 100) await sleep(100);
+    expect(a.logs.find((line) => line.message === warning)).toMatchObject({ severity: 'WARNING', oldestOpenTxid: expect.stringMatching(/^\d+$/) });
     for (const client of live) expect(titles(client)).toEqual([]);
     await blocker.query('rollback');
     // Well within the 15 s keepalive tick: the hub looks again while a notified transaction is held back.
