@@ -22,11 +22,17 @@ export interface Vtid {
   sequence?: number;
 }
 
+// Bounds: a sequence has at most 9 digits and a family word at most 24 letters, so the longest id is
+// 59 characters: every id fits the columns that store it (oasis_agents.vtid is at most 64; a btree
+// entry at most ~2.7 kB), and a VTID-shaped token of absurd length (a commit message with thousands
+// of digits) is simply not a VTID instead of a row the database refuses.
+export const VTID_MAX_LENGTH = 59;
+
 // One pattern for both formats so "leftmost match wins" needs no second pass. The look-arounds make the
 // token whole: `XDEV-CICDL-00311X`, `VTID-2026-00421234a` and `DEV-CICDL-0031é` do not match. Case is
 // spelled out in the classes instead of using the `i` flag: with `iu`, `[a-z]` would also match `ſ` and
 // the Kelvin sign through Unicode case folding; the `u` flag is needed for \p{L}\p{N}.
-const TOKEN = /(?<![\p{L}\p{N}])(?:([Vv][Tt][Ii][Dd])-(\d{4})-(\d{4,})|([A-Za-z]{2,})-([A-Za-z]{2,})-(\d{4,}))(?![\p{L}\p{N}])/gu;
+const TOKEN = /(?<![\p{L}\p{N}])(?:([Vv][Tt][Ii][Dd])-(\d{4})-(\d{4,9})|([A-Za-z]{2,24})-([A-Za-z]{2,24})-(\d{4,9}))(?![\p{L}\p{N}])/gu;
 
 function fromMatch(m: RegExpExecArray): Vtid {
   const [whole, ledger, year, seq, layer, module] = m;
@@ -70,7 +76,7 @@ export function parseVtid(id: string): Vtid | null {
   return hit && hit.vtid.length === trimmed.length ? hit : null;
 }
 
-const LEDGER_EXACT = /^VTID-(\d{4})-(\d{4,})$/;
+const LEDGER_EXACT = /^VTID-(\d{4})-(\d{4,9})$/;
 
 /** Exactly a ledger id (`VTID-YYYY-NNNN`, upper-case as stored). */
 export function parseLedgerVtid(id: string): { year: number; sequence: number } | null {

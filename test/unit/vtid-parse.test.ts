@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractVtid, findAllVtids, findVtid, formatLedgerVtid, parseLedgerVtid, parseVtid, UNSET_VTID } from '../../runtime/vtid/parse.js';
+import { extractVtid, findAllVtids, findVtid, formatLedgerVtid, parseLedgerVtid, parseVtid, UNSET_VTID, VTID_MAX_LENGTH } from '../../runtime/vtid/parse.js';
 
 describe('findVtid: both formats', () => {
   it.each([
@@ -167,5 +167,27 @@ describe('ledger ids', () => {
     [2026, 1.5],
   ])('formatLedgerVtid(%d, %d) throws', (year, sequence) => {
     expect(() => formatLedgerVtid(year, sequence)).toThrow(RangeError);
+  });
+});
+
+describe('bounded length: a VTID-shaped token of absurd length is not a VTID', () => {
+  it('the longest id that is one has 59 characters and parses', () => {
+    const longest = `${'A'.repeat(24)}-${'B'.repeat(24)}-${'9'.repeat(9)}`;
+    expect(longest).toHaveLength(VTID_MAX_LENGTH);
+    expect(parseVtid(longest)?.vtid).toBe(longest);
+    expect(parseVtid('VTID-2026-123456789')?.sequence).toBe(123_456_789);
+  });
+
+  it.each([
+    ['3,000 digits after VTID-2026-', `fix VTID-2026-${'7'.repeat(3_000)} now`],
+    ['10 digits', 'VTID-2026-1234567890'],
+    ['a 25-letter family word', `${'A'.repeat(25)}-CICDL-0031`],
+    ['a family sequence of 10 digits', 'DEV-CICDL-0031000000'],
+  ])('%s -> no id', (_label, text) => {
+    expect(findVtid(text)).toBeNull();
+  });
+
+  it('an absurd token does not hide a real id after it', () => {
+    expect(findVtid(`VTID-2026-${'1'.repeat(50)} then DEV-CICDL-0031`)?.vtid).toBe('DEV-CICDL-0031');
   });
 });

@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS } from '../helpers/db.js';
+import { json, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { githubFixture, postWebhook } from '../helpers/github.js';
+
+/**
+ * A VTID-shaped token of absurd length (issue 12, item 2): it used to reach the database as a vtid
+ * longer than its btree index or its column check allows, and the write failed with a 500. It is not
+ * a VTID: a delivery carrying one is stored untagged; an API caller naming one is told 400.
+ */
+
+const absurd = `VTID-2026-${'7'.repeat(3_000)}`;
+
+describe.each(BACKENDS)('crafted VTID-shaped tokens on %s', (backend) => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ backend });
+  });
+  afterAll(() => gw.close());
+
+  const rows = async () => Number((await gw.db.query<{ n: number }>('select count(*)::int as n from oasis_events')).rows[0]!.n);
+
+  it('a signed push whose commit message holds VTID-2026- and 3,000 digits is stored, untagged (not a 500)', async () => {
+    const { event, payload } = githubFixture('push.branch');
+    const crafted = structuredClone(payload) as Record<string, any>;
+    crafted.ref = 'refs/heads/feature/no-id-here';
+    for (const commit of crafted.commits ?? []) commit.message = `fix ${absurd}`;
+    if (crafted.head_commit) crafted.head_commit.message = `fix ${absurd}`;
+    const deliveryId = randomUUID();
+    const res = await postWebhook(gw.url, { event, payload: crafted, deliveryId });
+    expect(res.status).toBe(200);
+    expect(await json(res)).toMatchObject({ ok: true, duplicate: false, vtid: 'UNSET' });
+  });
+
+  it('ingest naming such a vtid is 400 and writes nothing', async () => {
+    const before = await rows();
+    const res = await gw.request('/events/ingest', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ source: 'agent.crafted', kind: 'k', vtid: absurd.slice(0, 2_700) }),
+    });
+    expect(res.status).toBe(400);
+    expect((await json(res)).error).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/vtid/) });
+    expect(await rows()).toBe(before);
+  });
+
+  it('a heartbeat naming a VTID-shaped task longer than an agent row can hold is 400 and writes nothing', async () => {
+    const before = await rows();
+    const res = await gw.request('/api/v1/agents/heartbeat', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ agent: 'crafted-agent', vtid: `${'A'.repeat(30)}-${'B'.repeat(30)}-0031`, intervalMs: 60_000 }),
+    });
+    expect(res.status).toBe(400);
+    expect((await json(res)).error.message).toMatch(/vtid/);
+    expect(await rows()).toBe(before);
+    const { rows: agents } = await gw.db.query(`select 1 from oasis_agents where agent = 'crafted-agent'`);
+    expect(agents).toEqual([]);
+  });
+});
