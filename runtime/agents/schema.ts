@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { vtidOr } from '../events/schema.js';
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../events/storable.js';
 import { AGENT_STATUSES, BEAT_STATUSES, IDLE, type AgentState } from './state.js';
 
 /** The zod schemas of the agents API: they validate requests and generate the OpenAPI document. */
@@ -31,7 +32,13 @@ export const HeartbeatBodySchema = z
       .max(HEARTBEAT_MAX_INTERVAL_MS)
       .default(HEARTBEAT_DEFAULT_INTERVAL_MS)
       .openapi({ description: 'How often the agent beats; silent for three intervals means offline.' }),
-    tenant: z.string().min(1).max(100).optional().openapi({ description: 'Default: the caller’s tenant, or `system` for service callers.' }),
+    tenant: z
+      .string()
+      .min(1)
+      .max(100)
+      .refine(isStorableText, UNSTORABLE_TEXT_MESSAGE)
+      .optional()
+      .openapi({ description: 'Default: the caller’s tenant, or `system` for service callers.' }),
   })
   .strict()
   .openapi('Heartbeat');

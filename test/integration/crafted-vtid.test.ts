@@ -58,4 +58,17 @@ describe.each(BACKENDS)('crafted VTID-shaped tokens on %s', (backend) => {
     const { rows: agents } = await gw.db.query(`select 1 from oasis_agents where agent = 'crafted-agent'`);
     expect(agents).toEqual([]);
   });
+
+  it('a heartbeat whose tenant holds a NUL is 400 and writes nothing', async () => {
+    const before = await rows();
+    const res = await gw.request('/api/v1/agents/heartbeat', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ agent: 'nul-tenant-agent', vtid: 'IDLE', tenant: 'be\u0000ta' }),
+    });
+    expect(res.status).toBe(400);
+    expect((await json(res)).error.message).toMatch(/tenant/);
+    expect(await rows()).toBe(before);
+    expect((await gw.db.query(`select 1 from oasis_agents where agent = 'nul-tenant-agent'`)).rows).toEqual([]);
+  });
 });
