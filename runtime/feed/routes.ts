@@ -21,7 +21,7 @@ export interface FeedRoutesDeps {
 // Chunked from the first byte: the node adapter then streams at once instead of sniffing for a length.
 const SSE_HEADERS = {
   'Content-Type': 'text/event-stream; charset=utf-8',
-  'Cache-Control': 'no-cache, no-transform',
+  'Cache-Control': 'no-store, no-transform',
   'X-Accel-Buffering': 'no',
   'Transfer-Encoding': 'chunked',
 };

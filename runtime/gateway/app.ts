@@ -13,6 +13,7 @@ import { feedRoutes } from '../feed/routes.js';
 import type { AuthOptions } from '../http/auth.js';
 import type { AppEnv } from '../http/env.js';
 import { onError, onNotFound } from '../http/on-error.js';
+import { apiHeaders } from '../http/api-headers.js';
 import { requestLog } from '../http/request-log.js';
 import { createRouter, jsonResponse } from '../http/router.js';
 import type { Logger } from '../log.js';
@@ -38,6 +39,7 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
   const clock = deps.clock ?? (() => new Date());
   const app = createRouter();
   app.use('*', requestLog(deps.logger));
+  app.use('*', apiHeaders());
   app.onError(onError);
   app.notFound(onNotFound);
 

@@ -87,6 +87,16 @@ describe.each(BACKENDS)('GET /api/v1/oasis/events on %s', (backend) => {
     expect((await get('')).headers.get('x-vtid')).toBeNull();
   });
 
+  it('answers (and refusals) carry nosniff and no-store: a page of a tenant events never sits in a cache', async () => {
+    const ok = await get('');
+    expect(ok.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(ok.headers.get('cache-control')).toBe('no-store');
+    const refused = await get('?limit=0');
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(refused.headers.get('cache-control')).toBe('no-store');
+  });
+
   it('limit and offset', async () => {
     const page = await json(await get('?limit=2'));
     expect(page.data.map((e: { id: number }) => e.id)).toEqual([ids[5], ids[4]]);

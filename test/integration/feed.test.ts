@@ -50,7 +50,8 @@ describe.each(BACKENDS)('GET /api/v1/devhub/feed on %s', (backend) => {
     const client = await feed();
     expect(client.status).toBe(200);
     expect(client.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    expect(client.headers.get('cache-control')).toBe('no-cache, no-transform');
+    expect(client.headers.get('cache-control')).toBe('no-store, no-transform');
+    expect(client.headers.get('x-content-type-options')).toBe('nosniff');
     expect(client.headers.get('x-accel-buffering')).toBe('no');
     expect(client.headers.get('content-encoding')).toBeNull();
     await client.waitFor(() => client.frames.length >= 1, 'the open frame');
