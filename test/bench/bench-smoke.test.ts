@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchResults } from '../../bench/report.js';
 import { HAS_PG, TEST_DATABASE_URL } from '../helpers/db.js';
 
@@ -22,9 +22,15 @@ const OCTOKIT = existsSync(join(ROOT, 'node_modules/@octokit/webhooks/package.js
 const title = HAS_PG ? 'npm run bench (BENCH_SCALE=smoke)' : 'npm run bench (BENCH_SCALE=smoke): skipped, TEST_DATABASE_URL is unset (no PostgreSQL to run against)';
 
 describe.skipIf(!HAS_PG)(title, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
-  const resultsFile = join(dir, 'results.json');
+  // Made in beforeAll, not at collection: a skipped suite runs no hooks and would leave it behind.
+  let dir = '';
+  let resultsFile = '';
   let child: ChildProcess | undefined;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+    resultsFile = join(dir, 'results.json');
+  });
 
   afterAll(async () => {
     // The harness cleans up after itself; this is for a run that timed out or crashed.
@@ -43,7 +49,7 @@ describe.skipIf(!HAS_PG)(title, () => {
         await admin.end();
       }
     }
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('finishes, reports every scenario with numbers, and every correctness check passes', { timeout: 180_000 }, async () => {
