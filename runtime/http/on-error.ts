@@ -1,3 +1,4 @@
+import type { HttpBindings } from '@hono/node-server';
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { isDatabaseUnavailable } from '../db/errors.js';
@@ -12,6 +13,18 @@ function clientErrorCode(status: number): string {
 }
 
 /**
+ * The client closed the connection before its body was complete (it gave up, or crashed mid-upload).
+ * Reading the body then fails with Node's ECONNRESET "aborted", a code an outage of the database also
+ * has: decided by the request itself, so the client's doing is never logged or counted as our outage.
+ */
+function clientWentAway(c: Context<AppEnv>): boolean {
+  const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+  return incoming !== undefined && !incoming.complete && (incoming.destroyed || incoming.errored !== null);
+}
+
+const BODY_INCOMPLETE = 'the connection closed before the request body was complete; nothing was stored';
+
+/**
  * The one place errors become responses. Client errors keep their status and code; a database
  * outage is 503 with Retry-After; anything else is our bug: 500, details only in the log.
  */
@@ -19,6 +32,11 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
   if (error instanceof HttpError) {
     c.set('errorCode', error.code);
     return c.json(errorBody(error.code, error.message), error.status, error.headers);
+  }
+  if (!(error instanceof HttpError) && clientWentAway(c)) {
+    // Nobody may be listening any more; the answer is for the log and any proxy in between.
+    c.set('errorCode', 'body_incomplete');
+    return c.json(errorBody('body_incomplete', BODY_INCOMPLETE), 400, { Connection: 'close' });
   }
   if (error instanceof HTTPException && error.status < 500) {
     // Raised by hono's own middleware and validators (body limit, malformed JSON).
