@@ -12,6 +12,7 @@ import type { AppEnv } from '../http/env.js';
 import type { Logger } from '../log.js';
 import { projectRoot } from '../paths.js';
 import { createGatewayApp } from './app.js';
+import { answerParserErrors } from './client-errors.js';
 import { trackConnections } from './connections.js';
 
 export interface GatewayHandle {
@@ -73,6 +74,7 @@ export async function startGateway(config: ResolvedConfig, options: StartOptions
     throw error;
   }
   const connections = trackConnections(server);
+  answerParserErrors(server, connections, logger);
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
 
