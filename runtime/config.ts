@@ -56,6 +56,9 @@ const EnvSchema = z.object({
   MIGRATE_ON_START: bool('MIGRATE_ON_START', true),
   INGEST_MAX_BYTES: int(1, 100 * 1024 * 1024, 1024 * 1024),
   SHUTDOWN_GRACE_MS: int(0, 60_000, 10_000),
+  HTTP_HEADERS_TIMEOUT_MS: int(1_000, 120_000, 10_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(1_000, 600_000, 60_000),
+  HTTP_KEEPALIVE_TIMEOUT_MS: int(1_000, 900_000, 65_000),
   FEED_MAX_CLIENTS: int(1, 100_000, 1_000),
   FEED_KEEPALIVE_MS: int(100, 600_000, 15_000),
   FEED_CLIENT_BUFFER: int(1, 100_000, 1_000),
@@ -73,6 +76,8 @@ export interface GatewayConfig {
   migrateOnStart: boolean;
   ingestMaxBytes: number;
   shutdownGraceMs: number;
+  /** How long a client may take to send its headers, its whole request, and how long an idle keep-alive connection stays open. */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
   feed: { maxClients: number; keepaliveMs: number; clientBuffer: number };
   agents: { offlineCheckMs: number };
 }
@@ -97,6 +102,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       if (!e[name]) throw new ConfigError(`invalid configuration: ${name} is required when NODE_ENV=production`);
     }
   }
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
+  }
   if (e.SUPABASE_JWT_SECRET !== undefined && e.SUPABASE_JWT_SECRET.length < 32) {
     throw new ConfigError('invalid configuration: SUPABASE_JWT_SECRET must be at least 32 characters');
   }
@@ -111,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     migrateOnStart: e.MIGRATE_ON_START,
     ingestMaxBytes: e.INGEST_MAX_BYTES,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    http: { headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS, keepAliveTimeoutMs: e.HTTP_KEEPALIVE_TIMEOUT_MS },
     feed: { maxClients: e.FEED_MAX_CLIENTS, keepaliveMs: e.FEED_KEEPALIVE_MS, clientBuffer: e.FEED_CLIENT_BUFFER },
     agents: { offlineCheckMs: e.AGENT_OFFLINE_CHECK_MS },
   };

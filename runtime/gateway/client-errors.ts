@@ -12,7 +12,8 @@ import type { TrackedConnections } from './connections.js';
  * Bytes that fail to parse after a complete request on the same connection (a client that sent
  * `Connection: close` and then more) must not be answered "400" while that request is still being
  * answered: its write can commit, and the client would be told it was refused. The earlier request's
- * answer is sent, then the connection is closed.
+ * answer is sent, then the connection is closed. Headers or a body that never end are answered 408
+ * when HTTP_HEADERS_TIMEOUT_MS / HTTP_REQUEST_TIMEOUT_MS run out.
  */
 
 const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
@@ -32,8 +33,13 @@ export function answerParserErrors(server: Server, connections: TrackedConnectio
     const answering = connections.answering(socket);
     const { status, code, message } = refusal(error.code);
     logger.warn('HTTP request refused by the parser', { status, errorCode: code, parserCode: error.code, afterAnsweredRequest: answering !== undefined });
-    if (answering) {
+    // A request timeout is about the request being read on this connection: it is the one refused.
+    if (answering && error.code !== 'ERR_HTTP_REQUEST_TIMEOUT') {
       answering.once('close', () => socket.destroy());
+      return;
+    }
+    if (answering?.headersSent) {
+      socket.destroy();
       return;
     }
     const body = JSON.stringify(errorBody(code, message));

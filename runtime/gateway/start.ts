@@ -39,7 +39,18 @@ export interface StartOptions {
 
 function listen(app: OpenAPIHono<AppEnv>, config: ResolvedConfig): Promise<Server> {
   return new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => {
+    const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config.http;
+    const serverOptions = {
+      // Headers that never end, or a body that never ends, hold a connection only this long (answered
+      // 408 by answerParserErrors). Node checks these timers every connectionsCheckingInterval.
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs),
+      // Longer than the idle timeout of the load balancers in front (60 s is common), so the gateway is
+      // never the side that closes a connection a proxy is about to reuse.
+      keepAliveTimeout: keepAliveTimeoutMs,
+    };
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions }, () => {
       s.off('error', reject);
       resolve(s as Server);
     });

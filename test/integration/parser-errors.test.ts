@@ -53,3 +53,28 @@ describe('requests the HTTP parser refuses', () => {
     expect(rows).toHaveLength(1);
   });
 });
+
+describe('clients that never finish their request', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ env: { HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_REQUEST_TIMEOUT_MS: '2000' } });
+  });
+  afterAll(() => gw.close());
+
+  it('headers that never end: 408 with our JSON body once HTTP_HEADERS_TIMEOUT_MS is over, and the connection closed', async () => {
+    const answer = await raw(gw.url, 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: still');
+    expect(statusOf(answer)).toBe(408);
+    expect(bodyOf(answer).error.code).toBe('request_timeout');
+  });
+
+  it('a body that never ends: 408 once HTTP_REQUEST_TIMEOUT_MS is over, the connection closed, nothing stored', async () => {
+    const answer = await raw(
+      gw.url,
+      `POST /events/ingest HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${gw.serviceToken}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"source":"slow"`,
+    );
+    expect(statusOf(answer)).toBe(408);
+    expect(bodyOf(answer).error.code).toBe('request_timeout');
+    const { rows } = await gw.db.query(`select 1 from oasis_events where source = 'slow'`);
+    expect(rows).toEqual([]);
+  });
+});
