@@ -26,7 +26,9 @@ function refusal(code: string | undefined): { status: number; code: string; mess
 
 export function answerParserErrors(server: Server, connections: TrackedConnections, logger: Logger): void {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    if (error.code === 'ECONNRESET' || !socket.writable) {
+    // The client closed its side in the middle of a request (an aborted upload): nobody to answer, and
+    // the request being read must see its connection go (its body read fails, "body_incomplete").
+    if (error.code === 'ECONNRESET' || error.code === 'HPE_INVALID_EOF_STATE' || !socket.writable) {
       socket.destroy();
       return;
     }

@@ -7,6 +7,26 @@ import { createRouter, errorResponse, jsonResponse } from '../http/router.js';
 
 const OkSchema = z.object({ ok: z.literal(true) }).openapi('Ok');
 
+// Cloud Run's probe, and a load balancer's, give up after a few seconds: an answer that comes later
+// is no answer. With every pooled connection busy (writes queued behind a lock), "not ready now" is
+// the truth to tell, within this bound.
+export const READINESS_TIMEOUT_MS = 2_000;
+
+class ReadinessTimeout extends Error {
+  constructor() {
+    super(`the database did not answer the readiness check within ${READINESS_TIMEOUT_MS} ms`);
+  }
+}
+
+function withinReadinessBound<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ReadinessTimeout()), READINESS_TIMEOUT_MS);
+  });
+  work.catch(() => {});
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 export interface HealthDeps {
   db: Database;
   migrationFiles: MigrationFile[];
@@ -36,13 +56,14 @@ export function healthRoutes(deps: HealthDeps) {
     }),
     async (c) => {
       try {
-        if (await migrationsCurrent(deps.db, deps.migrationFiles)) return c.json({ ok: true as const }, 200);
+        if (await withinReadinessBound(migrationsCurrent(deps.db, deps.migrationFiles))) return c.json({ ok: true as const }, 200);
         c.set('errorCode', 'migrations_pending');
         return c.json(errorBody('migrations_pending', 'migrations are not current'), 503);
       } catch (error) {
         c.set('errorCode', 'database_unavailable');
         c.set('failure', error);
-        return c.json(errorBody('database_unavailable', 'the database is unreachable'), 503);
+        const message = error instanceof ReadinessTimeout ? error.message : 'the database is unreachable';
+        return c.json(errorBody('database_unavailable', message), 503);
       }
     },
   );

@@ -46,8 +46,9 @@ function listen(app: OpenAPIHono<AppEnv>, config: ResolvedConfig): Promise<Serve
       headersTimeout: headersTimeoutMs,
       requestTimeout: requestTimeoutMs,
       connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs),
-      // Longer than the idle timeout of the load balancers in front (60 s is common), so the gateway is
-      // never the side that closes a connection a proxy is about to reuse.
+      // Short, as Node's own default: few idle sockets held open by anyone, and a browser does not go on
+      // reusing a connection a network silently dropped (a minute-long keep-alive made the Live Console
+      // wait on such a connection after a stall; test/e2e/console.test.ts).
       keepAliveTimeout: keepAliveTimeoutMs,
     };
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions }, () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BACKENDS, createTestDatabase } from '../helpers/db.js';
+import { BACKENDS, createTestDatabase, HAS_PG, stallEventWrites } from '../helpers/db.js';
 import { json, startTestGateway } from '../helpers/gateway.js';
 
 describe.each(BACKENDS)('health on %s', (backend) => {
@@ -44,6 +44,29 @@ describe.each(BACKENDS)('health on %s', (backend) => {
       expect((await gw.request('/healthz', { token: null })).status).toBe(200);
     } finally {
       await gw.close().catch(() => {});
+    }
+  });
+});
+
+describe.skipIf(!HAS_PG)('readiness within its bound (PostgreSQL)', () => {
+  it('every pooled connection busy behind a lock: /readyz answers 503 within its bound instead of waiting for the lock', async () => {
+    const database = await createTestDatabase('pg');
+    const gw = await startTestGateway({ database, env: { DATABASE_POOL_MAX: '1', GITHUB_WEBHOOK_STORE_TIMEOUT_MS: '20000' } });
+    const stall = await stallEventWrites(database);
+    try {
+      // This write takes the one pooled connection and waits for the table lock.
+      const write = gw.request('/events/ingest', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ source: 'ready-test', kind: 'k' }) });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const res = await fetch(`${gw.url}/readyz`);
+      expect(res.status).toBe(503);
+      expect((await res.json()) as unknown).toMatchObject({ ok: false, error: { code: 'database_unavailable', message: expect.stringMatching(/within/) } });
+      // The readiness bound ended it ("within …"), not the pool's 15 s acquire timeout nor the lock.
+      await stall.release();
+      expect((await write).status).toBe(201);
+    } finally {
+      await stall.release().catch(() => {});
+      await gw.close();
+      await database.drop();
     }
   });
 });
