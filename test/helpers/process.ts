@@ -50,7 +50,17 @@ export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayP
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: tsx runs the real server as a child of its own, and a SIGKILL to the
+    // wrapper alone would leave that server running after the tests.
+    detached: true,
   });
+  const killGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // the group is gone already
+    }
+  };
   const logs: Array<Record<string, unknown>> = [];
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -74,7 +84,7 @@ export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayP
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     void exited.then((code) => reject(new Error(`gateway exited (${code}) before listening: ${stderr}\n${JSON.stringify(logs)}`)));
   });
-  const timeout = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const timeout = setTimeout(() => killGroup('SIGKILL'), 60_000);
   const port = await listening.finally(() => clearTimeout(timeout));
   return {
     url: `http://127.0.0.1:${port}`,
@@ -84,9 +94,18 @@ export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayP
     stderr: () => stderr,
     exited,
     stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      child.kill(signal);
-      return exited;
+      if (child.exitCode !== null || child.signalCode !== null) {
+        killGroup('SIGKILL');
+        return child.exitCode;
+      }
+      // A graceful signal goes to the wrapper, which relays it once (a second copy to the server would
+      // cut its shutdown short); SIGKILL takes the whole group.
+      if (signal === 'SIGKILL') killGroup('SIGKILL');
+      else child.kill(signal);
+      const code = await exited;
+      // Whatever the wrapper left behind goes with it.
+      killGroup('SIGKILL');
+      return code;
     },
   };
 }
