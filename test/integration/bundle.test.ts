@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { json, startTestGateway } from '../helpers/gateway.js';
 import { startLoggingServer } from '../helpers/logging-server.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/process.js';
 import { serviceToken } from '../helpers/tokens.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { variant } from '../watcher/fixtures.js';
 
 /**
@@ -23,7 +23,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 function assembleImage(): string {
   const dockerfile = readFileSync(join(ROOT, 'runtime/Dockerfile'), 'utf8');
   const runtimeStage = dockerfile.slice(dockerfile.search(/^FROM \S+ AS runtime$/m));
-  const image = mkdtempSync(join(tmpdir(), 'oasis-image-'));
+  const image = tempDir('oasis-image-');
   for (const line of runtimeStage.split('\n')) {
     const match = /^COPY\s+(--from=build\s+)?(.+)$/.exec(line.trim());
     if (!match) continue;
@@ -40,6 +40,9 @@ function assembleImage(): string {
   return image;
 }
 
+
+// The folders go after every process that used them has stopped (those stop in afterEach/afterAll).
+afterAll(removeTempDirs);
 describe('bundled services', () => {
   const running: GatewayProcess[] = [];
   beforeAll(() => {
@@ -50,7 +53,7 @@ describe('bundled services', () => {
   });
 
   it('node dist/gateway.js, laid out as the image, serves health, readiness, the API and the console, and stops cleanly on SIGTERM', async () => {
-    const dataDir = join(mkdtempSync(join(tmpdir(), 'oasis-bundle-')), 'pglite');
+    const dataDir = join(tempDir('oasis-bundle-'), 'pglite');
     const gateway = await spawnGateway({ entry: 'dist/gateway.js', cwd: assembleImage(), env: { OASIS_DATA_DIR: dataDir } });
     running.push(gateway);
     expect(await (await fetch(`${gateway.url}/healthz`)).json()).toEqual({ ok: true });

@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { BACKENDS, createPgDatabaseUrl } from '../helpers/db.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/process.js';
 import { serviceToken } from '../helpers/tokens.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
@@ -24,7 +24,7 @@ afterEach(async () => {
 });
 
 function tempDataDir(): string {
-  return join(mkdtempSync(join(tmpdir(), 'oasis-data-')), 'pglite');
+  return join(tempDir('oasis-data-'), 'pglite');
 }
 
 function runToExit(env: Record<string, string>): Promise<{ code: number | null; stdout: string }> {
@@ -36,6 +36,9 @@ function runToExit(env: Record<string, string>): Promise<{ code: number | null; 
   });
 }
 
+
+// The folders go after every process that used them has stopped (those stop in afterEach/afterAll).
+afterAll(removeTempDirs);
 describe('gateway process', () => {
   it('stops with one clear line when a production secret is missing', async () => {
     const { code, stdout } = await runToExit({ NODE_ENV: 'production', DATABASE_URL: 'postgres://127.0.0.1:1/x', GITHUB_WEBHOOK_SECRET: 'x' });

@@ -1,22 +1,25 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { migrate, MigrationChecksumError, migrationsCurrent, readMigrationFiles } from '../../runtime/db/migrate.js';
 import { createPgDatabase } from '../../runtime/db/pg.js';
 import { createMemoryLogger, silentLogger } from '../../runtime/log.js';
 import { projectRoot } from '../../runtime/paths.js';
 import { BACKENDS, createPgDatabaseUrl, createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
 /** A copy of the real migrations/ and policies/ that a test may edit. */
 function copyOfMigrations(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'oasis-migrations-'));
+  const dir = tempDir('oasis-migrations-');
   cpSync(join(projectRoot(), 'migrations'), join(dir, 'migrations'), { recursive: true });
   cpSync(join(projectRoot(), 'policies'), join(dir, 'policies'), { recursive: true });
   return dir;
 }
 
+
+// The folders go after every process that used them has stopped (those stop in afterEach/afterAll).
+afterAll(removeTempDirs);
 describe.each(BACKENDS)('migrations on %s', (backend) => {
   let test: TestDatabase;
   afterEach(() => test?.drop());
@@ -118,7 +121,7 @@ function runMigrateCli(env: Record<string, string>): Promise<{ code: number; lin
 describe.each(BACKENDS)('npm run migrate on %s', (backend) => {
   it('applies every file, then nothing on a second run', async () => {
     const database = backend === 'pg' ? await createPgDatabaseUrl() : undefined;
-    const env: Record<string, string> = database ? { DATABASE_URL: database.url } : { OASIS_DATA_DIR: join(mkdtempSync(join(tmpdir(), 'oasis-migrate-')), 'pglite') };
+    const env: Record<string, string> = database ? { DATABASE_URL: database.url } : { OASIS_DATA_DIR: join(tempDir('oasis-migrate-'), 'pglite') };
     try {
       const first = await runMigrateCli(env);
       expect(first.code).toBe(0);
