@@ -23,8 +23,8 @@ import pg from 'pg';
 import { asRole, serviceIdentity } from '../runtime/db/as-role.js';
 import { migrate, readMigrationFiles, type MigrationFile } from '../runtime/db/migrate.js';
 import { createPgDatabase } from '../runtime/db/pg.js';
-import type { Database, DbIdentity, Queryable } from '../runtime/db/types.js';
-import { insertEvent, listEvents, type EventFilters } from '../runtime/events/repository.js';
+import type { Database, DbIdentity } from '../runtime/db/types.js';
+import { insertEvent, listEventsStatement, type EventFilters } from '../runtime/events/repository.js';
 import { silentLogger } from '../runtime/log.js';
 import { projectRoot } from '../runtime/paths.js';
 import { DATASET_DAYS, DATASET_START, insertRowsSql, RARE, tsOfRow, vtidOfRow } from './query-plans/dataset.js';
@@ -290,24 +290,16 @@ function identityOf(as: As | undefined): DbIdentity {
  * same order, since id is the NOT NULL primary key and created_at is NOT NULL).
  */
 async function sqlOf(shape: Shape, variant: Variant['name']): Promise<{ sql: string; params: readonly unknown[] }> {
-  const current = await currentSqlOf(shape);
+  const current = currentSqlOf(shape);
   if (variant === 'after') return current;
   const sql = current.sql.replace(' and created_at is not null', '').replace('where created_at is not null ', '').replace('order by id desc nulls last', 'order by id desc');
   if (/created_at|nulls last/.test(sql)) throw new Error(`cannot derive the previous SQL from: ${current.sql}`);
   return { ...current, sql };
 }
 
-async function currentSqlOf(shape: Shape): Promise<{ sql: string; params: readonly unknown[] }> {
-  let captured: { sql: string; params: readonly unknown[] } | undefined;
-  const capture: Queryable = {
-    query: async <R>(sql: string, params?: readonly unknown[]) => {
-      captured = { sql, params: params ?? [] };
-      return { rows: [] as R[], rowCount: 0 };
-    },
-    exec: async () => {},
-  };
-  await listEvents(capture, shape.filters, { limit: shape.limit ?? 50, offset: shape.offset });
-  return captured!;
+function currentSqlOf(shape: Shape): { sql: string; params: readonly unknown[] } {
+  const { sql, params } = listEventsStatement(shape.filters, { limit: shape.limit ?? 50, offset: shape.offset });
+  return { sql, params: params ?? [] };
 }
 
 interface Measured {

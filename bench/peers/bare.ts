@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { peerPool, storeDelivery } from './store.js';
+import { listenUntilStopped, peerPool, storeDelivery } from './store.js';
 
 /**
  * Peer (a) of the ingest bench: the cheapest honest receiver. node:http, HMAC-SHA256 over the raw
@@ -58,12 +58,4 @@ const server = createServer((req, res) => {
     if (!res.headersSent) send(res, 503, { ok: false, error: error instanceof Error ? error.message : String(error) });
   });
 });
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
-
-const stop = () => {
-  server.close();
-  server.closeAllConnections();
-  void pool.end().finally(() => process.exit(0));
-};
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+listenUntilStopped(server, pool);

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PEER_UNAVAILABLE_EXIT } from '../lib/servers.js';
-import { peerPool, storeDelivery } from './store.js';
+import { listenUntilStopped, peerPool, storeDelivery } from './store.js';
 
 /**
  * Peer (b) of the ingest bench: the receiver most Node projects would write, @octokit/webhooks'
@@ -66,12 +66,4 @@ const server = createServer((req, res) => {
     if (!handled && !res.headersSent) res.writeHead(404).end();
   });
 });
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
-
-const stop = () => {
-  server.close();
-  server.closeAllConnections();
-  void pool.end().finally(() => process.exit(0));
-};
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+listenUntilStopped(server, pool);

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import pg from 'pg';
 
 /**
@@ -54,4 +55,16 @@ export async function storeDelivery(pool: pg.Pool, event: string, deliveryId: st
     payloadJson,
   ]);
   return rows[0]?.id ?? null;
+}
+
+/** Listens on PORT (loopback) until SIGTERM/SIGINT, then closes the server and the pool and exits. */
+export function listenUntilStopped(server: Server, pool: pg.Pool): void {
+  server.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
+  const stop = () => {
+    server.close();
+    server.closeAllConnections();
+    void pool.end().finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }

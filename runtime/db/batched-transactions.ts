@@ -63,9 +63,6 @@ export class BatchedTransactions {
     return this.commit.submit(identityKey(identity), { identity, unit }) as Promise<O>;
   }
 
-  drained(): Promise<void> {
-    return this.commit.drained();
-  }
 
   private async runBatch(items: readonly Submitted[]): Promise<ItemResult<unknown>[]> {
     const results: (ItemResult<unknown> | undefined)[] = items.map(() => undefined);

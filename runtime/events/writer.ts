@@ -68,14 +68,6 @@ export class EventWriter {
     });
   }
 
-  /** Writes are queued or in flight (shutdown waits for them). */
-  get pending(): number {
-    return this.commit.pending;
-  }
-
-  drained(): Promise<void> {
-    return this.commit.drained();
-  }
 
   /**
    * Stores `event` as `identity` within `budgetMs`. Resolves after the commit; rejects with
