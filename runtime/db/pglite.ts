@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { lockDataFolder } from './data-folder-lock.js';
 import type { Database, Listener, QueryResult, Queryable, Session, Statement } from './types.js';
 
 export interface PgliteOptions {
@@ -29,8 +30,14 @@ function queryable(db: PgliteLike): Queryable {
  */
 export async function createPgliteDatabase(options: PgliteOptions = {}): Promise<Database> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const lock = options.dataDir ? lockDataFolder(options.dataDir) : null;
   const db = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
-  await db.waitReady;
+  try {
+    await db.waitReady;
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
 
   const transaction = <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> =>
     db.transaction((tx) => fn(queryable(tx)));
@@ -66,6 +73,7 @@ export async function createPgliteDatabase(options: PgliteOptions = {}): Promise
     },
     close: async () => {
       if (!db.closed) await db.close();
+      lock?.release();
     },
   };
 }

@@ -1,5 +1,6 @@
 import { sign } from 'hono/jwt';
 import { ConfigError, loadConfig } from '../config.js';
+import { DataFolderInUseError } from '../db/data-folder-lock.js';
 import { localSecretsPath, resolveSecrets } from '../local-secrets.js';
 import { createLogger } from '../log.js';
 import { stopOnSignals } from '../stop-on-signals.js';
@@ -46,6 +47,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  logger.log('CRITICAL', 'gateway failed to start', { error });
+  // A refusal a user can act on is one sentence; anything else is our bug or an outage, with its stack.
+  if (error instanceof DataFolderInUseError) logger.log('CRITICAL', error.message);
+  else logger.log('CRITICAL', 'gateway failed to start', { error });
   process.exit(1);
 });
