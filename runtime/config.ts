@@ -41,7 +41,7 @@ const optionalSecret = z
 const EnvSchema = z.object({
   NODE_ENV: z.string().default('development'),
   PORT: int(0, 65_535, 8080),
-  HOST: z.string().default('0.0.0.0'),
+  HOST: z.string().min(1).optional(),
   DATABASE_URL: postgresUrl,
   DATABASE_LISTEN_URL: postgresUrl,
   DATABASE_POOL_MAX: int(1, 100, 10),
@@ -111,7 +111,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   return {
     production,
     port: e.PORT,
-    host: e.HOST,
+    // Local mode prints a service-role token: it listens on this machine only unless told otherwise.
+    // Production (Cloud Run, the image) must take connections on every interface.
+    host: e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
     database: { url: e.DATABASE_URL, listenUrl: e.DATABASE_LISTEN_URL, poolMax: e.DATABASE_POOL_MAX, acquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS, dataDir: e.OASIS_DATA_DIR },
     secrets: { jwt: e.SUPABASE_JWT_SECRET, githubWebhook: e.GITHUB_WEBHOOK_SECRET, githubWebhookPrevious: e.GITHUB_WEBHOOK_SECRET_PREVIOUS },
     github: { maxBytes: e.GITHUB_WEBHOOK_MAX_BYTES, storeTimeoutMs: e.GITHUB_WEBHOOK_STORE_TIMEOUT_MS },

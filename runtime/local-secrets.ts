@@ -17,31 +17,40 @@ export function localSecretsPath(dataDir: string): string {
   return `${dataDir.replace(/\/+$/, '')}.secrets.json`;
 }
 
-function loadOrCreate(path: string): StoredSecrets {
-  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as StoredSecrets;
+function loadOrCreate(path: string): { secrets: StoredSecrets; created: boolean } {
+  if (existsSync(path)) return { secrets: JSON.parse(readFileSync(path, 'utf8')) as StoredSecrets, created: false };
   const secrets: StoredSecrets = {
     jwt: randomBytes(32).toString('base64url'),
     githubWebhook: randomBytes(24).toString('base64url'),
   };
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });
-  return secrets;
+  return { secrets, created: true };
+}
+
+export interface LocalSecrets {
+  /** Names of the settings that came from the local file rather than the environment. */
+  names: string[];
+  file: string;
+  /** True when this start made the file (first start on this data folder), false when it reused it. */
+  created: boolean;
 }
 
 export interface Resolved {
   config: ResolvedConfig;
-  /** Names of the secrets that were generated or read from the local file (to tell the user). */
-  generated: string[];
+  /** What was generated or reused for local mode (to tell the user), or null when all were configured. */
+  local: LocalSecrets | null;
 }
 
 export function resolveSecrets(config: GatewayConfig): Resolved {
   const { jwt, githubWebhook } = config.secrets;
-  if (jwt && githubWebhook) return { config: { ...config, secrets: { ...config.secrets, jwt, githubWebhook } }, generated: [] };
+  if (jwt && githubWebhook) return { config: { ...config, secrets: { ...config.secrets, jwt, githubWebhook } }, local: null };
   if (config.production) throw new Error('resolveSecrets: production config without secrets (loadConfig should have refused it)');
-  const stored = loadOrCreate(localSecretsPath(config.database.dataDir));
-  const generated = [...(jwt ? [] : ['SUPABASE_JWT_SECRET']), ...(githubWebhook ? [] : ['GITHUB_WEBHOOK_SECRET'])];
+  const file = localSecretsPath(config.database.dataDir);
+  const { secrets: stored, created } = loadOrCreate(file);
+  const names = [...(jwt ? [] : ['SUPABASE_JWT_SECRET']), ...(githubWebhook ? [] : ['GITHUB_WEBHOOK_SECRET'])];
   return {
     config: { ...config, secrets: { ...config.secrets, jwt: jwt ?? stored.jwt, githubWebhook: githubWebhook ?? stored.githubWebhook } },
-    generated,
+    local: { names, file, created },
   };
 }

@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 
 const services = { gateway: 'runtime/gateway/server.ts', watcher: 'runtime/watcher/server.ts' };
 
-await build({
+const result = await build({
   entryPoints: services,
   outdir: 'dist',
   bundle: true,
@@ -17,5 +17,17 @@ await build({
   external: ['@electric-sql/pglite', '@google-cloud/logging', 'google-gax', '@grpc/grpc-js', 'pg-native'],
   // Bundled CommonJS dependencies (pg) call require() for Node built-ins; give the ESM bundle one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  logLevel: 'info',
+  // esbuild's own summary flags every file over 1 MB with a warning sign; for a server bundle that is
+  // expected (pg, hono, zod, the OpenAPI generator are inside it), so we print our own summary instead.
+  logLevel: 'warning',
+  metafile: true,
 });
+
+for (const [file, output] of Object.entries(result.metafile.outputs)) {
+  if (file.endsWith('.map')) continue;
+  process.stdout.write(`  ${file.padEnd(22)} ${(output.bytes / 1024 / 1024).toFixed(1)} MB\n`);
+}
+process.stdout.write(
+  '  One file per service with its dependencies inside (the size a browser bundle would worry about does not\n' +
+    '  matter to a server: it is read once at start, cold start stays ~0.2 s; see README Performance).\n',
+);

@@ -65,6 +65,10 @@ function fixFile(file: string): string {
   return fixed.fileName;
 }
 
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 function main(argv: string[]): number {
   const fix = argv.includes('--fix');
   const unknown = argv.find((a) => a.startsWith('-') && a !== '--fix');
@@ -79,10 +83,14 @@ function main(argv: string[]): number {
   }
 
   for (const v of violations) process.stdout.write(`${formatViolation(v)}\n`);
+  // The summary goes to stderr so stdout stays one violation per line for tools; it counts the files
+  // that have violations, not the files read, and says so when all is well (silence looked like a hang).
+  const offending = new Set(violations.map((v) => v.file)).size;
   if (violations.length > 0) {
-    process.stderr.write(`${violations.length} workflow canon violation(s) in ${files.length} file(s)\n`);
+    process.stderr.write(`${plural(violations.length, 'workflow canon violation')} in ${plural(offending, 'file')} (of ${plural(files.length, 'file')} checked)\n`);
     return 1;
   }
+  process.stderr.write(`${plural(files.length, 'workflow file')} checked: no violations\n`);
   return 0;
 }
 

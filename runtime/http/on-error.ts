@@ -12,6 +12,15 @@ function clientErrorCode(status: number): string {
   return 'http_error';
 }
 
+/** Hono's own texts ("Unsupported Media Type") do not say what to send instead; ours do. */
+function clientErrorMessage(code: string, message: string): string {
+  if (code === 'invalid_json') return 'the request body is not valid JSON';
+  // Every JSON-bodied route validates with zod-openapi's json validator, the only source of this 415
+  // (the webhook receiver raises its own, which names both GitHub content types).
+  if (code === 'unsupported_media_type') return 'the request body must be JSON: send Content-Type: application/json';
+  return message || code;
+}
+
 /**
  * The client closed the connection before its body was complete (it gave up, or crashed mid-upload).
  * Reading the body then fails with Node's ECONNRESET "aborted", a code an outage of the database also
@@ -43,7 +52,7 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
     const malformedJson = /Malformed JSON/i.test(error.message);
     const code = malformedJson ? 'invalid_json' : clientErrorCode(error.status);
     c.set('errorCode', code);
-    return c.json(errorBody(code, malformedJson ? 'the request body is not valid JSON' : error.message || code), error.status);
+    return c.json(errorBody(code, clientErrorMessage(code, error.message)), error.status);
   }
   if (isDatabaseUnavailable(error)) {
     c.set('errorCode', 'database_unavailable');

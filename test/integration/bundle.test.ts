@@ -45,8 +45,15 @@ function assembleImage(): string {
 afterAll(removeTempDirs);
 describe('bundled services', () => {
   const running: GatewayProcess[] = [];
+  let buildOutput = '';
   beforeAll(() => {
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'pipe' });
+    buildOutput = execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'pipe', encoding: 'utf8' });
+  });
+
+  it('npm run build says what it made without a size warning it does not explain', () => {
+    expect(buildOutput).toMatch(/dist\/gateway\.js +\d+\.\d MB/);
+    expect(buildOutput).toContain('does not\n  matter to a server');
+    expect(buildOutput).not.toContain('⚠');
   });
   afterAll(async () => {
     await Promise.all(running.map((p) => p.stop('SIGKILL')));

@@ -163,7 +163,10 @@ describe.each(BACKENDS)('POST /events/ingest on %s', (backend) => {
     const before = await countEvents(gw);
     const text = await post(gw, null, { contentType: 'text/plain', raw: 'source=s' });
     expect(text.status).toBe(415);
-    expect((await json(text)).error.code).toBe('unsupported_media_type');
+    expect((await json(text)).error).toEqual({
+      code: 'unsupported_media_type',
+      message: 'the request body must be JSON: send Content-Type: application/json',
+    });
     const big = await post(gw, { source: 's', kind: 'k', metadata: { blob: 'x'.repeat(1024 * 1024) } });
     expect(big.status).toBe(413);
     expect((await json(big)).error.code).toBe('payload_too_large');

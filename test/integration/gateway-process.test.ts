@@ -76,16 +76,23 @@ describe('gateway process', () => {
     expect(critical!.error!.message).toMatch(/LISTEN needs a session-mode or direct database URL .*not the transaction pooler \(port 6543\)/);
   });
 
-  it('local mode generates secrets once per data directory and prints a working token and curl', async () => {
+  it('local mode generates secrets once per data directory and prints a console link, an expiring token and curl that work', async () => {
     const dataDir = tempDataDir();
     const env = { OASIS_DATA_DIR: dataDir, SUPABASE_JWT_SECRET: '', GITHUB_WEBHOOK_SECRET: '' };
     const first = await spawnGateway({ env });
     running.push(first);
     const banner = first.stderr();
-    const token = /Service-role token: (\S+)/.exec(banner)?.[1];
+    const token = /export GW=\S+ TOKEN=(\S+)/.exec(banner)?.[1];
     expect(token).toBeDefined();
-    expect(banner).toContain(`curl -s -X POST ${first.url}/events/ingest`);
+    // The console link carries the token: opened as printed, the page is authorised.
+    expect(banner).toContain(`Live Console:  ${first.url}/?access_token=${token}`);
+    expect(banner).toContain(`export GW=${first.url} TOKEN=${token}`);
+    expect(banner).toContain('curl -s -X POST "$GW/events/ingest" -H "Authorization: Bearer $TOKEN"');
     expect(banner).toMatch(/Generated for local use .*SUPABASE_JWT_SECRET, GITHUB_WEBHOOK_SECRET/);
+    // The token expires (in 7 days), and the banner says when.
+    const claims = JSON.parse(Buffer.from(token!.split('.')[1]!, 'base64url').toString()) as { iat: number; exp: number };
+    expect(claims.exp - claims.iat).toBe(7 * 24 * 3600);
+    expect(banner).toContain(`Service-role token (expires ${new Date(claims.exp * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')};`);
     const res = await fetch(`${first.url}/events/ingest`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -97,6 +104,8 @@ describe('gateway process', () => {
     // Same data directory: same secret, so the first token still works, and the event is still there.
     const second = await spawnGateway({ env });
     running.push(second);
+    expect(second.stderr()).toMatch(/Reused from the first start .*SUPABASE_JWT_SECRET, GITHUB_WEBHOOK_SECRET/);
+    expect(second.stderr()).not.toContain('Generated for local use');
     const list = await fetch(`${second.url}/api/v1/oasis/events?source=demo`, { headers: { authorization: `Bearer ${token}` } });
     expect(list.status).toBe(200);
     expect(((await list.json()) as { data: unknown[] }).data).toHaveLength(1);

@@ -12,6 +12,12 @@ describe.each(BACKENDS)('health on %s', (backend) => {
       const missing = await gw.request('/nope', { token: null });
       expect(missing.status).toBe(404);
       expect(await json(missing)).toEqual({ ok: false, error: { code: 'not_found', message: 'no route for GET /nope' } });
+      // Browsers ask for the icon by themselves: an answer, not a WARNING line per page view.
+      const icon = await gw.request('/favicon.ico', { token: null });
+      expect(icon.status).toBe(200);
+      expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+      expect(await icon.text()).toMatch(/^<svg /);
+      expect(gw.logs.filter((line) => line.path === '/favicon.ico').map((line) => line.severity)).toEqual(['INFO']);
     } finally {
       await gw.close();
     }

@@ -9,6 +9,8 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       production: false,
       port: 8080,
+      // Local mode prints a service-role token: it listens on loopback only.
+      host: '127.0.0.1',
       database: { url: undefined, dataDir: '.data/pglite' },
       publicRead: false,
       migrateOnStart: true,
@@ -52,6 +54,13 @@ describe('loadConfig', () => {
   ])('names the bad setting %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('listens on every interface in production and wherever HOST says', () => {
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/db', SUPABASE_JWT_SECRET: SECRET, GITHUB_WEBHOOK_SECRET: 'gh' };
+    expect(loadConfig(production).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ ...production, HOST: '::' }).host).toBe('::');
   });
 
   it.each(['DATABASE_URL', 'SUPABASE_JWT_SECRET', 'GITHUB_WEBHOOK_SECRET'])('production refuses to start without %s', (name) => {

@@ -48,10 +48,18 @@ function copyFixtures(): string {
 }
 
 describe('npx tsx scripts/lint-workflows.ts', () => {
-  it("exits 0 and prints nothing on the repo's own .github/workflows (the default)", () => {
+  it("exits 0 on the repo's own .github/workflows (the default), stdout empty and a summary on stderr", () => {
     const run = lint();
     expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^\d+ workflow files checked: no violations\n$/);
     expect(run.status).toBe(0);
+  });
+
+  it('counts the files that have violations, not the files read', () => {
+    const dir = copyFixtures();
+    const run = lint(path.join(dir, 'lower-case-name.yml'), '.github/workflows/test.yml');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('1 workflow canon violation in 1 file (of 2 files checked)');
   });
 
   it('exits 1 on the fixtures and prints each violation as file:line: rule-id message', () => {

@@ -1,0 +1,48 @@
+import { sign } from 'hono/jwt';
+import type { LocalSecrets } from '../local-secrets.js';
+
+/**
+ * Local mode's welcome (stderr, for a person): where the gateway runs, a Live Console link that works
+ * as printed (the token rides in it; the page moves it into its storage and off the address bar), and
+ * a service-role token with an expiry, so a token copied into a script or a browser does not work forever.
+ */
+
+/** How long the printed operator token is valid: a working week of restarts-free tinkering. */
+export const LOCAL_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
+
+export interface OperatorToken {
+  token: string;
+  expiresAt: Date;
+}
+
+export async function localOperatorToken(jwtSecret: string, now: Date): Promise<OperatorToken> {
+  const iat = Math.floor(now.getTime() / 1000);
+  const exp = iat + LOCAL_TOKEN_TTL_SECONDS;
+  const token = await sign({ role: 'service_role', sub: 'local-operator', iat, exp }, jwtSecret, 'HS256');
+  return { token, expiresAt: new Date(exp * 1000) };
+}
+
+function secretsLine(local: LocalSecrets | null): string[] {
+  if (!local || local.names.length === 0) return [];
+  const verb = local.created ? 'Generated for local use' : 'Reused from the first start';
+  return [`  ${verb} (kept in ${local.file}): ${local.names.join(', ')}`];
+}
+
+export function localWelcome(url: string, operator: OperatorToken, local: LocalSecrets | null): string {
+  const { token } = operator;
+  const expires = operator.expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const lines = [
+    '',
+    `  vitana-oasis gateway is running at ${url}`,
+    `  Live Console:  ${url}/?access_token=${token}`,
+    ...secretsLine(local),
+    `  Service-role token (expires ${expires}; a new one is printed at each start):`,
+    `    export GW=${url} TOKEN=${token}`,
+    '  Try it:',
+    `    curl -s -X POST "$GW/events/ingest" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\`,
+    `      -d '{"source":"demo","kind":"hello","status":"success","vtid":"VTID-2026-0001","title":"first event"}'`,
+    `    curl -s "$GW/api/v1/oasis/events?vtid=VTID-2026-0001" -H "Authorization: Bearer $TOKEN"`,
+    '',
+  ];
+  return lines.join('\n') + '\n';
+}
