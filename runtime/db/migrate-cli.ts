@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
+import { startupRefusal } from '../startup-refusal.js';
 import { projectRoot } from '../paths.js';
-import { DataFolderInUseError } from './data-folder-lock.js';
 import { migrate, readMigrationFiles } from './migrate.js';
 import { openDatabase } from './open.js';
 
@@ -18,7 +18,7 @@ try {
     await db.close();
   }
 } catch (error) {
-  const refusal = error instanceof ConfigError || error instanceof DataFolderInUseError;
-  logger.log('CRITICAL', refusal ? error.message : `migration failed: ${(error as Error).message}`);
+  const refusal = error instanceof ConfigError ? error.message : startupRefusal(error);
+  logger.log('CRITICAL', refusal ?? `migration failed: ${(error as Error).message}`);
   process.exit(1);
 }

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '../config.js';
-import { DataFolderInUseError } from '../db/data-folder-lock.js';
 import { resolveSecrets } from '../local-secrets.js';
 import { createLogger } from '../log.js';
+import { startupRefusal } from '../startup-refusal.js';
 import { stopOnSignals } from '../stop-on-signals.js';
 import { localOperatorToken, localWelcome } from './local-welcome.js';
 import { startGateway } from './start.js';
@@ -31,7 +31,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // A refusal a user can act on is one sentence; anything else is our bug or an outage, with its stack.
-  if (error instanceof DataFolderInUseError) logger.log('CRITICAL', error.message);
+  const refusal = startupRefusal(error);
+  if (refusal) logger.log('CRITICAL', refusal);
   else logger.log('CRITICAL', 'gateway failed to start', { error });
   process.exit(1);
 });

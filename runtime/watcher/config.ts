@@ -33,7 +33,8 @@ const required = (what: string) =>
 const HOST_PORT = /^(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 const EnvSchema = z.object({
-  PORT: int(0, 65_535, 8080),
+  // Not the gateway's 8080, so both run side by side on a laptop; Cloud Run always sets PORT itself.
+  PORT: int(0, 65_535, 8081),
   GOOGLE_CLOUD_PROJECT: required('the project whose Cloud Run audit logs are read'),
   GATEWAY_URL: z.preprocess(
     blankToUndefined,

@@ -3,6 +3,7 @@
  * SIGTERM (Cloud Run) or SIGINT. A bad setting is one CRITICAL log line naming it, and exit code 1.
  */
 import { createLogger } from '../log.js';
+import { startupRefusal } from '../startup-refusal.js';
 import { stopOnSignals } from '../stop-on-signals.js';
 import { loadWatcherConfig, WatcherConfigError } from './config.js';
 import { startWatcher } from './start.js';
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  logger.log('CRITICAL', 'deploy watcher failed to start', { error });
+  const refusal = startupRefusal(error);
+  if (refusal) logger.log('CRITICAL', refusal);
+  else logger.log('CRITICAL', 'deploy watcher failed to start', { error });
   process.exit(1);
 });

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -27,9 +28,9 @@ function tempDataDir(): string {
   return join(tempDir('oasis-data-'), 'pglite');
 }
 
-function runToExit(env: Record<string, string>): Promise<{ code: number | null; stdout: string }> {
+function runToExit(env: Record<string, string>, entry = 'runtime/gateway/server.ts'): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve) => {
-    const child = spawn(TSX, ['runtime/gateway/server.ts'], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(TSX, [entry], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.once('exit', (code) => resolve({ code, stdout }));
@@ -56,6 +57,24 @@ describe('gateway process', () => {
     expect(code).toBe(1);
     expect(stdout.trim().split('\n')).toHaveLength(1);
     expect(JSON.parse(stdout).message).toMatch(/^invalid configuration: PORT/);
+  });
+
+  it('stops with one clear line when its port is taken (a second gateway, or the watcher on the same port)', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    onCleanup.push(() => new Promise<void>((resolve) => holder.close(() => resolve())));
+    const { port } = holder.address() as AddressInfo;
+    for (const entry of ['runtime/gateway/server.ts', 'runtime/watcher/server.ts']) {
+      const { code, stdout } = await runToExit(
+        { PORT: String(port), HOST: '127.0.0.1', OASIS_DATA_DIR: tempDataDir(), GOOGLE_CLOUD_PROJECT: 'p', GATEWAY_URL: 'http://127.0.0.1:1', SUPABASE_SERVICE_ROLE: 't' },
+        entry,
+      );
+      expect(code).toBe(1);
+      const critical = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.severity === 'CRITICAL');
+      // The watcher listens on every interface (it has no local mode), the gateway on the HOST given.
+      expect(critical).toEqual([expect.objectContaining({ message: expect.stringMatching(new RegExp(`^port ${port} on (127\\.0\\.0\\.1|::) is in use by another process: stop it, or set PORT to a free port$`)) })]);
+      expect(critical[0]).not.toHaveProperty('error');
+    }
   });
 
   it('refuses to start when LISTEN would go through Supabase\'s transaction pooler (port 6543), saying why', async () => {

@@ -20,7 +20,7 @@ function errorOf(env: Record<string, string | undefined>): string {
 describe('loadWatcherConfig', () => {
   it('applies the defaults', () => {
     expect(loadWatcherConfig(REQUIRED)).toEqual({
-      port: 8080,
+      port: 8081,
       projectId: 'vitana-dev',
       gateway: { url: 'https://gateway.example.run.app', token: 'service-role-token', timeoutMs: 10_000 },
       logging: { timeoutMs: 30_000, pageSize: 1000, maxPages: 5, quotaRetries: 2, quotaBackoffMs: 5_000 },
@@ -57,7 +57,7 @@ describe('loadWatcherConfig', () => {
 
   it('treats empty values as unset', () => {
     const config = loadWatcherConfig({ ...REQUIRED, PORT: '', CLOUD_LOGGING_ENDPOINT: ' ' });
-    expect(config.port).toBe(8080);
+    expect(config.port).toBe(8081);
     expect(config.logging.endpoint).toBeUndefined();
   });
 
