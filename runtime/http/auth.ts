@@ -33,17 +33,28 @@ function record(value: unknown): Record<string, unknown> {
 }
 
 /**
- * The tenant exactly as `public.oasis_jwt_tenant()` (policies/001) reads it, so the live feed's own
- * check (feed/audience.ts) and the ingest default never differ from row-level security: the top-level
- * `tenant` claim decides whenever it is present (even as ""), else `app_metadata.tenant`. A non-string
- * value (which SQL would read as its JSON text) counts as no tenant: never more than the policy allows.
+ * The claim that decides the tenant, exactly as `public.oasis_jwt_tenant()` (policies/007) picks it, so
+ * the live feed's own check (feed/audience.ts) and the ingest default never differ from row-level
+ * security: the top-level `tenant` claim whenever it is present (even as ""), else `app_metadata.tenant`.
  */
-function tenantClaim(claims: Record<string, unknown>, appMetadata: Record<string, unknown>): string | null {
-  for (const value of [claims.tenant, appMetadata.tenant]) {
-    if (value === undefined || value === null) continue;
-    return typeof value === 'string' ? value : null;
-  }
-  return null;
+function decidingTenantClaim(claims: Record<string, unknown>): unknown {
+  if (claims.tenant !== undefined && claims.tenant !== null) return claims.tenant;
+  return record(claims.app_metadata).tenant ?? null;
+}
+
+/** The tenant: a deciding claim that is not a string (`5`, `["beta"]`) is no tenant, in SQL as here. */
+function tenantClaim(claims: Record<string, unknown>): string | null {
+  const value = decidingTenantClaim(claims);
+  return typeof value === 'string' ? value : null;
+}
+
+/**
+ * A tenant claim that is there but not a string: the token's issuer made a mistake (or someone hopes
+ * we read `5` as "5"). Such a token is refused rather than served as "no tenant".
+ */
+export function hasMalformedTenantClaim(claims: Record<string, unknown>): boolean {
+  const value = decidingTenantClaim(claims);
+  return value !== null && typeof value !== 'string';
 }
 
 /** Pure: claims -> caller, or null for a role we do not serve. */
@@ -56,7 +67,7 @@ export function callerFromClaims(claims: Record<string, unknown>): Caller | null
       kind: 'user',
       role: 'authenticated',
       subject,
-      tenant: tenantClaim(claims, appMetadata),
+      tenant: tenantClaim(claims),
       isAdmin: appMetadata.role === 'admin' || claims.is_admin === true,
       claims,
     };
@@ -119,6 +130,9 @@ export function authenticate(options: AuthOptions, access: Access): MiddlewareHa
         return next();
       }
       throw forbidden('forbidden_role', `role "${String(claims.role)}" may not use this API`);
+    }
+    if (caller.kind === 'user' && hasMalformedTenantClaim(claims)) {
+      throw forbidden('invalid_tenant_claim', 'the token\'s tenant claim must be a string');
     }
     c.set('caller', caller);
     return next();
