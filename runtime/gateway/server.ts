@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   }
   const { config, generated } = loaded;
   const gateway = await startGateway(config, { logger });
-  if (!config.production) await printLocalWelcome(gateway.url, config.secrets.jwt, generated, config.database.dataDir);
+  if (!config.production && config.secrets.jwt) await printLocalWelcome(gateway.url, config.secrets.jwt, generated, config.database.dataDir);
   logger.info('gateway listening', { port: gateway.port, database: gateway.db.kind, publicRead: config.publicRead });
 
   stopOnSignals(logger, gateway.shutdown);

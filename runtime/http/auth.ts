@@ -1,15 +1,19 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { verify } from 'hono/jwt';
+import { decodeHeader } from 'hono/utils/jwt/jwt';
+import type { SignatureKey } from 'hono/utils/jwt/jws';
 import { JwtTokenExpired, JwtTokenSignatureMismatched } from 'hono/utils/jwt/types';
 import { serviceIdentity } from '../db/as-role.js';
 import type { DbIdentity } from '../db/types.js';
 import type { AppEnv } from './env.js';
-import { forbidden, unauthorized } from './errors.js';
+import { forbidden, HttpError, unauthorized } from './errors.js';
+import type { KeySource, SigningAlgorithm } from './jwks.js';
 
 /**
- * Who is calling. Tokens are HS256 JWTs signed with Supabase's JWT secret, with claims as Supabase
- * issues them: `role` is `service_role` or `authenticated`; the tenant is `tenant` or
- * `app_metadata.tenant`; admins have `app_metadata.role = 'admin'` or `is_admin: true`.
+ * Who is calling. Tokens are JWTs as Supabase issues them: signed by one of the project's signing keys
+ * (ES256/RS256, public keys from its JWKS) or, in the legacy system, HS256 with the JWT secret. Claims:
+ * `role` is `service_role` or `authenticated`; the tenant is `tenant` or `app_metadata.tenant`; admins
+ * have `app_metadata.role = 'admin'` or `is_admin: true`.
  */
 export type Caller =
   | { kind: 'service'; role: 'service_role'; subject: string; claims: Record<string, unknown> }
@@ -19,9 +23,19 @@ export type Caller =
 export type Access = 'read' | 'write';
 
 export interface AuthOptions {
-  secret: string;
+  /** Verifies a bearer token and returns its claims, or throws the HttpError to answer with. */
+  verifyToken: TokenVerifier;
   /** OASIS_PUBLIC_READ: reads without a token are allowed. */
   publicRead: boolean;
+}
+
+export type TokenVerifier = (token: string) => Promise<Record<string, unknown>>;
+
+export interface VerifierOptions {
+  /** SUPABASE_JWT_SECRET: HS256 tokens are accepted only when it is set. */
+  legacySecret?: string;
+  /** The project's signing keys: ES256/RS256 (and EdDSA) tokens are accepted only when they are set. */
+  signingKeys?: KeySource;
 }
 
 function stringClaim(value: unknown): string | null {
@@ -98,14 +112,52 @@ function bearerToken(c: Context, access: Access): string | null {
   return null;
 }
 
-export async function verifyToken(token: string, secret: string): Promise<Record<string, unknown>> {
+async function verifyWith(token: string, key: SignatureKey, alg: 'HS256' | SigningAlgorithm): Promise<Record<string, unknown>> {
   try {
-    return (await verify(token, secret, 'HS256')) as Record<string, unknown>;
+    return (await verify(token, key, alg)) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof JwtTokenExpired) throw unauthorized('token_expired', 'the bearer token has expired');
     if (error instanceof JwtTokenSignatureMismatched) throw unauthorized('invalid_token', 'the bearer token signature is invalid');
     throw unauthorized('invalid_token', 'the bearer token is malformed or invalid');
   }
+}
+
+const ASYMMETRIC: readonly string[] = ['ES256', 'RS256', 'EdDSA'] satisfies SigningAlgorithm[];
+
+/**
+ * The token's header chooses the path, never the key: `HS256` goes to the legacy secret only; an
+ * asymmetric `alg` goes to the signing key its `kid` names, and must be that key's one algorithm. So an
+ * HS256 token "signed" with a published public key is checked against the secret (and fails), and a
+ * published key never verifies anything but its own algorithm.
+ */
+export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
+  return async (token) => {
+    let header: { alg?: unknown; kid?: unknown };
+    try {
+      header = decodeHeader(token);
+    } catch {
+      throw unauthorized('invalid_token', 'the bearer token is malformed or invalid');
+    }
+    const alg = typeof header.alg === 'string' ? header.alg : '';
+    if (alg === 'HS256') {
+      if (options.legacySecret === undefined) throw unauthorized('invalid_token', 'HS256 tokens are not accepted here (no legacy JWT secret is configured)');
+      return verifyWith(token, options.legacySecret, 'HS256');
+    }
+    if (!ASYMMETRIC.includes(alg)) {
+      throw unauthorized('invalid_token', "the bearer token's alg is not accepted (HS256 with the legacy secret, ES256, RS256 or EdDSA with a signing key)");
+    }
+    if (options.signingKeys === undefined) throw unauthorized('invalid_token', `${alg} tokens are not accepted here (no signing keys are configured)`);
+    if (typeof header.kid !== 'string' || header.kid === '') throw unauthorized('invalid_token', 'the bearer token names no signing key (kid)');
+    const lookup = await options.signingKeys.lookup(header.kid);
+    if ('missing' in lookup) {
+      if (lookup.missing === 'keys_unavailable') {
+        throw new HttpError(503, 'signing_keys_unavailable', 'the signing keys could not be read, so the token cannot be checked; retry later', { 'Retry-After': '5' });
+      }
+      throw unauthorized('invalid_token', 'the bearer token was signed by a key this project does not publish');
+    }
+    if (lookup.found.alg !== alg) throw unauthorized('invalid_token', `the bearer token says ${alg}, but its signing key is ${lookup.found.alg}`);
+    return verifyWith(token, lookup.found.key, lookup.found.alg);
+  };
 }
 
 /**
@@ -122,7 +174,7 @@ export function authenticate(options: AuthOptions, access: Access): MiddlewareHa
       }
       throw unauthorized('unauthenticated', 'a bearer token is required');
     }
-    const claims = await verifyToken(token, options.secret);
+    const claims = await options.verifyToken(token);
     const caller = callerFromClaims(claims);
     if (caller === null) {
       if (claims.role === 'anon' && access === 'read' && options.publicRead) {
