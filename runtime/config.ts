@@ -33,6 +33,35 @@ const postgresUrl = z
   .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// or postgresql:// URL')
   .optional();
 
+/** 127.0.0.0/8, ::1 and localhost: the only hosts a signing-key URL may reach over plain http. */
+function loopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/**
+ * A URL the gateway trusts for signing keys: https, or http to a loopback host (the Supabase CLI's
+ * local stack, tests). Keys fetched over plain http elsewhere could be swapped on the way.
+ */
+const trustedUrl = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return undefined;
+      let url: URL;
+      try {
+        url = new URL(value.trim());
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `${name} must be an absolute URL, got "${value}"` });
+        return z.NEVER;
+      }
+      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopbackHost(url.hostname))) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be an https:// URL (http:// only for a loopback host), got "${value}"` });
+        return z.NEVER;
+      }
+      return url.toString().replace(/\/+$/, '');
+    });
+
 const optionalSecret = z
   .string()
   .optional()
@@ -52,6 +81,10 @@ const EnvSchema = z.object({
   GITHUB_WEBHOOK_MAX_BYTES: int(1, 100 * 1024 * 1024, 25 * 1024 * 1024),
   GITHUB_WEBHOOK_STORE_TIMEOUT_MS: int(100, 60_000, 8_000),
   SUPABASE_JWT_SECRET: optionalSecret,
+  SUPABASE_URL: trustedUrl('SUPABASE_URL'),
+  SUPABASE_JWKS_URL: trustedUrl('SUPABASE_JWKS_URL'),
+  SUPABASE_JWKS_CACHE_MS: int(0, 86_400_000, 600_000),
+  SUPABASE_JWKS_COOLDOWN_MS: int(0, 3_600_000, 30_000),
   OASIS_PUBLIC_READ: bool('OASIS_PUBLIC_READ', false),
   MIGRATE_ON_START: bool('MIGRATE_ON_START', true),
   INGEST_MAX_BYTES: int(1, 100 * 1024 * 1024, 1024 * 1024),
@@ -71,6 +104,12 @@ export interface GatewayConfig {
   host: string;
   database: { url?: string; listenUrl?: string; poolMax: number; acquireTimeoutMs: number; dataDir: string };
   secrets: { jwt?: string; githubWebhook?: string; githubWebhookPrevious?: string };
+  /**
+   * Supabase's signing keys (ES256/RS256 tokens): the JWKS URL, unset when neither SUPABASE_JWKS_URL
+   * nor SUPABASE_URL is; how old the cached keys may get before a background re-read; and the least
+   * time between two reads that a token with an unknown `kid` (or a failed read) may cause.
+   */
+  jwks: { url?: string; cacheMs: number; cooldownMs: number };
   github: { maxBytes: number; storeTimeoutMs: number };
   publicRead: boolean;
   migrateOnStart: boolean;
@@ -82,8 +121,16 @@ export interface GatewayConfig {
   agents: { offlineCheckMs: number };
 }
 
-/** A config whose secrets are all present: what the app runs with once local defaults are filled in. */
-export type ResolvedConfig = GatewayConfig & { secrets: { jwt: string; githubWebhook: string; githubWebhookPrevious?: string } };
+/**
+ * A config whose secrets are present: what the app runs with once local defaults are filled in. The
+ * legacy JWT secret may be absent in production when the signing keys (jwks.url) verify the tokens.
+ */
+export type ResolvedConfig = GatewayConfig & { secrets: { jwt?: string; githubWebhook: string; githubWebhookPrevious?: string } };
+
+/** Where a Supabase project publishes its signing keys (JWKS), under its project URL. */
+export function jwksUrlOf(supabaseUrl: string): string {
+  return `${supabaseUrl.replace(/\/+$/, '')}/auth/v1/.well-known/jwks.json`;
+}
 
 function firstIssue(error: z.ZodError): string {
   const issue = error.issues[0]!;
@@ -96,10 +143,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   if (!parsed.success) throw new ConfigError(`invalid configuration: ${firstIssue(parsed.error)}`);
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
+  const jwksUrl = e.SUPABASE_JWKS_URL ?? (e.SUPABASE_URL ? jwksUrlOf(e.SUPABASE_URL) : undefined);
   if (production) {
     // In production nothing is generated: a missing secret is an operator error, named here.
-    for (const name of ['DATABASE_URL', 'SUPABASE_JWT_SECRET', 'GITHUB_WEBHOOK_SECRET'] as const) {
+    for (const name of ['DATABASE_URL', 'GITHUB_WEBHOOK_SECRET'] as const) {
       if (!e[name]) throw new ConfigError(`invalid configuration: ${name} is required when NODE_ENV=production`);
+    }
+    if (!e.SUPABASE_JWT_SECRET && !jwksUrl) {
+      throw new ConfigError(
+        'invalid configuration: SUPABASE_JWT_SECRET or SUPABASE_JWKS_URL (or SUPABASE_URL) is required when NODE_ENV=production',
+      );
     }
   }
   if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
@@ -116,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     host: e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
     database: { url: e.DATABASE_URL, listenUrl: e.DATABASE_LISTEN_URL, poolMax: e.DATABASE_POOL_MAX, acquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS, dataDir: e.OASIS_DATA_DIR },
     secrets: { jwt: e.SUPABASE_JWT_SECRET, githubWebhook: e.GITHUB_WEBHOOK_SECRET, githubWebhookPrevious: e.GITHUB_WEBHOOK_SECRET_PREVIOUS },
+    jwks: { url: jwksUrl, cacheMs: e.SUPABASE_JWKS_CACHE_MS, cooldownMs: e.SUPABASE_JWKS_COOLDOWN_MS },
     github: { maxBytes: e.GITHUB_WEBHOOK_MAX_BYTES, storeTimeoutMs: e.GITHUB_WEBHOOK_STORE_TIMEOUT_MS },
     publicRead: e.OASIS_PUBLIC_READ,
     migrateOnStart: e.MIGRATE_ON_START,

@@ -44,8 +44,12 @@ export interface Resolved {
 
 export function resolveSecrets(config: GatewayConfig): Resolved {
   const { jwt, githubWebhook } = config.secrets;
-  if (jwt && githubWebhook) return { config: { ...config, secrets: { ...config.secrets, jwt, githubWebhook } }, local: null };
+  if (githubWebhook && (jwt || config.production)) {
+    // Production may verify with the signing keys alone (jwks.url): loadConfig has made sure one of the two is set.
+    return { config: { ...config, secrets: { ...config.secrets, githubWebhook } }, local: null };
+  }
   if (config.production) throw new Error('resolveSecrets: production config without secrets (loadConfig should have refused it)');
+  // Local mode always has a legacy secret, also beside signing keys: the welcome's service-role token is signed with it.
   const file = localSecretsPath(config.database.dataDir);
   const { secrets: stored, created } = loadOrCreate(file);
   const names = [...(jwt ? [] : ['SUPABASE_JWT_SECRET']), ...(githubWebhook ? [] : ['GITHUB_WEBHOOK_SECRET'])];

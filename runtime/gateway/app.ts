@@ -10,7 +10,8 @@ import { EventWriter } from '../events/writer.js';
 import { githubRoutes } from '../github/routes.js';
 import type { FeedHub } from '../feed/hub.js';
 import { feedRoutes } from '../feed/routes.js';
-import type { AuthOptions } from '../http/auth.js';
+import { createTokenVerifier, type AuthOptions } from '../http/auth.js';
+import { JwksKeySet } from '../http/jwks.js';
 import type { AppEnv } from '../http/env.js';
 import { onError, onNotFound } from '../http/on-error.js';
 import { apiHeaders } from '../http/api-headers.js';
@@ -33,9 +34,18 @@ export interface GatewayDeps {
   clock?: () => Date;
 }
 
+/** The legacy HS256 secret and/or the project's signing keys, whichever are configured. */
+function tokenVerifier(config: ResolvedConfig, logger: Logger) {
+  const { url, cacheMs, cooldownMs } = config.jwks;
+  const signingKeys = url === undefined ? undefined : new JwksKeySet({ url, cacheMs, cooldownMs, logger });
+  // Read the keys now, so the first caller does not wait for them (and an unreachable URL shows in the log at start).
+  signingKeys?.warm();
+  return createTokenVerifier({ legacySecret: config.secrets.jwt, signingKeys });
+}
+
 /** Composes the gateway: middleware, then one router per concern. */
 export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
-  const auth: AuthOptions = { secret: deps.config.secrets.jwt, publicRead: deps.config.publicRead };
+  const auth: AuthOptions = { verifyToken: tokenVerifier(deps.config, deps.logger), publicRead: deps.config.publicRead };
   const clock = deps.clock ?? (() => new Date());
   const app = createRouter();
   app.use('*', requestLog(deps.logger));
@@ -60,7 +70,8 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
-    description: 'HS256 JWT signed with the Supabase JWT secret (service_role or authenticated).',
+    description:
+      "A Supabase JWT (service_role or authenticated): signed by one of the project's signing keys (ES256/RS256, SUPABASE_JWKS_URL or SUPABASE_URL), or HS256 with the legacy JWT secret (SUPABASE_JWT_SECRET).",
   });
   // Served from the same shaping as the committed openapi/*.yml, so the two cannot differ.
   let document: { openapi: string; paths: Record<string, unknown> } | undefined;

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   }
   const { config, local } = loaded;
   const gateway = await startGateway(config, { logger });
-  if (!config.production) process.stderr.write(localWelcome(gateway.url, await localOperatorToken(config.secrets.jwt, new Date()), local));
+  if (!config.production && config.secrets.jwt) process.stderr.write(localWelcome(gateway.url, await localOperatorToken(config.secrets.jwt, new Date()), local));
   logger.info('gateway listening', { port: gateway.port, database: gateway.db.kind, publicRead: config.publicRead });
 
   stopOnSignals(logger, gateway.shutdown);

@@ -10,7 +10,7 @@ import {
   stringAt,
   type JsonObject,
 } from './payload.js';
-import { actionsStatus, deploymentStateStatus, pullRequestStatus, pushStatus, releaseStatus, STATUS_TABLE } from './status.js';
+import { ACTIONS_APP, actionsStatus, actionsWaiting, deploymentStateStatus, pullRequestStatus, pushStatus, releaseStatus, STATUS_TABLE } from './status.js';
 
 /**
  * One describer per GitHub event we normalize: payload -> the event-specific fields. Pure; every field
@@ -63,6 +63,7 @@ const workflowRun: Describer = (payload, action) => {
       workflowName: stringAt(run, 'name') ?? stringAt(payload, 'workflow', 'name'),
       githubStatus: status,
       conclusion,
+      waiting: actionsWaiting(action, status, conclusion, ACTIONS_APP),
       trigger: stringAt(run, 'event'),
       checkSuiteId: numberAt(run, 'check_suite_id'),
       pullRequests: pullRequestNumbers(at(run, 'pull_requests')),
@@ -92,6 +93,7 @@ const workflowJob: Describer = (payload, action) => {
       jobName: name,
       githubStatus: status,
       conclusion,
+      waiting: actionsWaiting(action, status, conclusion, ACTIONS_APP),
       runnerName: stringAt(job, 'runner_name'),
     },
   };
@@ -113,6 +115,7 @@ const checkRun: Describer = (payload, action) => {
       checkSuiteId: numberAt(run, 'check_suite', 'id'),
       githubStatus: status,
       conclusion,
+      waiting: actionsWaiting(action, status, conclusion, stringAt(run, 'app', 'slug')),
       app: stringAt(run, 'app', 'slug'),
       requestedAction: stringAt(payload, 'requested_action', 'identifier'),
       pullRequests: pullRequestNumbers(at(run, 'pull_requests')),
@@ -140,6 +143,7 @@ const checkSuite: Describer = (payload, action) => {
       checkSuiteId: id,
       githubStatus: status,
       conclusion,
+      waiting: actionsWaiting(action, status, conclusion, stringAt(suite, 'app', 'slug')),
       app: stringAt(suite, 'app', 'slug'),
       pullRequests: pullRequestNumbers(at(suite, 'pull_requests')),
     },

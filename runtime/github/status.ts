@@ -9,17 +9,24 @@ export const STATUS_TABLE = {
   actionsAction: { rerequested: 'queued' },
   /** The same events while not completed: by the object's `status` (or the action when it has none). */
   actionsStatus: { requested: 'queued', queued: 'queued', waiting: 'queued', pending: 'queued', in_progress: 'in_progress' },
-  /** The same events once `status` is `completed`: by `conclusion`. */
+  /**
+   * The same events once `status` is `completed`: by `conclusion`. Only a conclusion that says the work
+   * ran and broke is `failure`:
+   * - `action_required`: nothing has run yet; a run from a fork waits for a maintainer's approval (a
+   *   check of another app asks for an action on its details page). `queued`, the reason in `metadata.waiting`.
+   * - `stale`: GitHub gave up on a check left incomplete for 14 days; it ended without a result, like `cancelled`.
+   * - `skipped` (a false `if:`; GitHub counts it as passing) and `neutral` (done, no verdict): `info`.
+   */
   actionsConclusion: {
     success: 'success',
     failure: 'failure',
     timed_out: 'failure',
     startup_failure: 'failure',
-    action_required: 'failure',
+    action_required: 'queued',
     cancelled: 'cancelled',
+    stale: 'cancelled',
     skipped: 'info',
     neutral: 'info',
-    stale: 'info',
   },
   /** pull_request, by action; `closed` splits on `pull_request.merged`. */
   pullRequestAction: {
@@ -48,9 +55,19 @@ export const STATUS_TABLE = {
 
 export const DEFAULT_STATUS: EventStatus = 'info';
 
-type Table = Record<string, EventStatus>;
+/**
+ * What a `queued` Actions event is waiting for (`metadata.waiting`), by the conclusion that made it
+ * queued. Checks of another GitHub App than Actions wait for an `action` their app asks for instead.
+ */
+export const WAITING_TABLE = {
+  actionsConclusion: { action_required: 'approval' },
+  otherAppConclusion: { action_required: 'action' },
+} as const satisfies Record<string, Record<string, string>>;
 
-function lookup(table: Table, key: string | null): EventStatus | undefined {
+/** The Actions app's slug: its check runs and suites are workflow runs and jobs. */
+export const ACTIONS_APP = 'github-actions';
+
+function lookup<T extends string>(table: Record<string, T>, key: string | null): T | undefined {
   return key !== null && Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
@@ -58,9 +75,22 @@ function lookup(table: Table, key: string | null): EventStatus | undefined {
 export function actionsStatus(action: string | null, status: string | null, conclusion: string | null): EventStatus {
   const rerun = lookup(STATUS_TABLE.actionsAction, action);
   if (rerun) return rerun;
-  const state = status ?? action;
-  if (state === 'completed') return lookup(STATUS_TABLE.actionsConclusion, conclusion) ?? DEFAULT_STATUS;
-  return lookup(STATUS_TABLE.actionsStatus, state) ?? DEFAULT_STATUS;
+  if (completed(action, status)) return lookup(STATUS_TABLE.actionsConclusion, conclusion) ?? DEFAULT_STATUS;
+  return lookup(STATUS_TABLE.actionsStatus, status ?? action) ?? DEFAULT_STATUS;
+}
+
+function completed(action: string | null, status: string | null): boolean {
+  return (status ?? action) === 'completed';
+}
+
+/**
+ * `metadata.waiting` of an Actions event: why a completed run is `queued` (null when it is not waiting).
+ * `app` is the check's app slug; workflow runs and jobs pass ACTIONS_APP.
+ */
+export function actionsWaiting(action: string | null, status: string | null, conclusion: string | null, app: string | null): string | null {
+  if (lookup(STATUS_TABLE.actionsAction, action) || !completed(action, status)) return null;
+  const table: Record<string, string> = app === null || app === ACTIONS_APP ? WAITING_TABLE.actionsConclusion : WAITING_TABLE.otherAppConclusion;
+  return lookup(table, conclusion) ?? null;
 }
 
 export function pullRequestStatus(action: string | null, merged: boolean | null): EventStatus {

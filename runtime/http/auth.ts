@@ -1,15 +1,19 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { verify } from 'hono/jwt';
+import { decodeHeader } from 'hono/utils/jwt/jwt';
+import type { SignatureKey } from 'hono/utils/jwt/jws';
 import { JwtTokenExpired, JwtTokenSignatureMismatched } from 'hono/utils/jwt/types';
 import { serviceIdentity } from '../db/as-role.js';
 import type { DbIdentity } from '../db/types.js';
 import type { AppEnv } from './env.js';
-import { forbidden, unauthorized } from './errors.js';
+import { forbidden, HttpError, unauthorized } from './errors.js';
+import type { KeySource, SigningAlgorithm } from './jwks.js';
 
 /**
- * Who is calling. Tokens are HS256 JWTs signed with Supabase's JWT secret, with claims as Supabase
- * issues them: `role` is `service_role` or `authenticated`; the tenant is `tenant` or
- * `app_metadata.tenant`; admins have `app_metadata.role = 'admin'` or `is_admin: true`.
+ * Who is calling. Tokens are JWTs as Supabase issues them: signed by one of the project's signing keys
+ * (ES256/RS256, public keys from its JWKS) or, in the legacy system, HS256 with the JWT secret. Claims:
+ * `role` is `service_role` or `authenticated`; the tenant is `tenant` or `app_metadata.tenant`; admins
+ * have `app_metadata.role = 'admin'` or `is_admin: true`.
  */
 export type Caller =
   | { kind: 'service'; role: 'service_role'; subject: string; claims: Record<string, unknown> }
@@ -19,9 +23,19 @@ export type Caller =
 export type Access = 'read' | 'write';
 
 export interface AuthOptions {
-  secret: string;
+  /** Verifies a bearer token and returns its claims, or throws the HttpError to answer with. */
+  verifyToken: TokenVerifier;
   /** OASIS_PUBLIC_READ: reads without a token are allowed. */
   publicRead: boolean;
+}
+
+export type TokenVerifier = (token: string) => Promise<Record<string, unknown>>;
+
+export interface VerifierOptions {
+  /** SUPABASE_JWT_SECRET: HS256 tokens are accepted only when it is set. */
+  legacySecret?: string;
+  /** The project's signing keys: ES256/RS256 (and EdDSA) tokens are accepted only when they are set. */
+  signingKeys?: KeySource;
 }
 
 function stringClaim(value: unknown): string | null {
@@ -33,17 +47,28 @@ function record(value: unknown): Record<string, unknown> {
 }
 
 /**
- * The tenant exactly as `public.oasis_jwt_tenant()` (policies/001) reads it, so the live feed's own
- * check (feed/audience.ts) and the ingest default never differ from row-level security: the top-level
- * `tenant` claim decides whenever it is present (even as ""), else `app_metadata.tenant`. A non-string
- * value (which SQL would read as its JSON text) counts as no tenant: never more than the policy allows.
+ * The claim that decides the tenant, exactly as `public.oasis_jwt_tenant()` (policies/007) picks it, so
+ * the live feed's own check (feed/audience.ts) and the ingest default never differ from row-level
+ * security: the top-level `tenant` claim whenever it is present (even as ""), else `app_metadata.tenant`.
  */
-function tenantClaim(claims: Record<string, unknown>, appMetadata: Record<string, unknown>): string | null {
-  for (const value of [claims.tenant, appMetadata.tenant]) {
-    if (value === undefined || value === null) continue;
-    return typeof value === 'string' ? value : null;
-  }
-  return null;
+function decidingTenantClaim(claims: Record<string, unknown>): unknown {
+  if (claims.tenant !== undefined && claims.tenant !== null) return claims.tenant;
+  return record(claims.app_metadata).tenant ?? null;
+}
+
+/** The tenant: a deciding claim that is not a string (`5`, `["beta"]`) is no tenant, in SQL as here. */
+function tenantClaim(claims: Record<string, unknown>): string | null {
+  const value = decidingTenantClaim(claims);
+  return typeof value === 'string' ? value : null;
+}
+
+/**
+ * A tenant claim that is there but not a string: the token's issuer made a mistake (or someone hopes
+ * we read `5` as "5"). Such a token is refused rather than served as "no tenant".
+ */
+export function hasMalformedTenantClaim(claims: Record<string, unknown>): boolean {
+  const value = decidingTenantClaim(claims);
+  return value !== null && typeof value !== 'string';
 }
 
 /** Pure: claims -> caller, or null for a role we do not serve. */
@@ -56,7 +81,7 @@ export function callerFromClaims(claims: Record<string, unknown>): Caller | null
       kind: 'user',
       role: 'authenticated',
       subject,
-      tenant: tenantClaim(claims, appMetadata),
+      tenant: tenantClaim(claims),
       isAdmin: appMetadata.role === 'admin' || claims.is_admin === true,
       claims,
     };
@@ -87,14 +112,52 @@ function bearerToken(c: Context, access: Access): string | null {
   return null;
 }
 
-export async function verifyToken(token: string, secret: string): Promise<Record<string, unknown>> {
+async function verifyWith(token: string, key: SignatureKey, alg: 'HS256' | SigningAlgorithm): Promise<Record<string, unknown>> {
   try {
-    return (await verify(token, secret, 'HS256')) as Record<string, unknown>;
+    return (await verify(token, key, alg)) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof JwtTokenExpired) throw unauthorized('token_expired', 'the bearer token has expired');
     if (error instanceof JwtTokenSignatureMismatched) throw unauthorized('invalid_token', 'the bearer token signature is invalid');
     throw unauthorized('invalid_token', 'the bearer token is malformed or invalid');
   }
+}
+
+const ASYMMETRIC: readonly string[] = ['ES256', 'RS256', 'EdDSA'] satisfies SigningAlgorithm[];
+
+/**
+ * The token's header chooses the path, never the key: `HS256` goes to the legacy secret only; an
+ * asymmetric `alg` goes to the signing key its `kid` names, and must be that key's one algorithm. So an
+ * HS256 token "signed" with a published public key is checked against the secret (and fails), and a
+ * published key never verifies anything but its own algorithm.
+ */
+export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
+  return async (token) => {
+    let header: { alg?: unknown; kid?: unknown };
+    try {
+      header = decodeHeader(token);
+    } catch {
+      throw unauthorized('invalid_token', 'the bearer token is malformed or invalid');
+    }
+    const alg = typeof header.alg === 'string' ? header.alg : '';
+    if (alg === 'HS256') {
+      if (options.legacySecret === undefined) throw unauthorized('invalid_token', 'HS256 tokens are not accepted here (no legacy JWT secret is configured)');
+      return verifyWith(token, options.legacySecret, 'HS256');
+    }
+    if (!ASYMMETRIC.includes(alg)) {
+      throw unauthorized('invalid_token', "the bearer token's alg is not accepted (HS256 with the legacy secret, ES256, RS256 or EdDSA with a signing key)");
+    }
+    if (options.signingKeys === undefined) throw unauthorized('invalid_token', `${alg} tokens are not accepted here (no signing keys are configured)`);
+    if (typeof header.kid !== 'string' || header.kid === '') throw unauthorized('invalid_token', 'the bearer token names no signing key (kid)');
+    const lookup = await options.signingKeys.lookup(header.kid);
+    if ('missing' in lookup) {
+      if (lookup.missing === 'keys_unavailable') {
+        throw new HttpError(503, 'signing_keys_unavailable', 'the signing keys could not be read, so the token cannot be checked; retry later', { 'Retry-After': '5' });
+      }
+      throw unauthorized('invalid_token', 'the bearer token was signed by a key this project does not publish');
+    }
+    if (lookup.found.alg !== alg) throw unauthorized('invalid_token', `the bearer token says ${alg}, but its signing key is ${lookup.found.alg}`);
+    return verifyWith(token, lookup.found.key, lookup.found.alg);
+  };
 }
 
 /**
@@ -111,7 +174,7 @@ export function authenticate(options: AuthOptions, access: Access): MiddlewareHa
       }
       throw unauthorized('unauthenticated', 'a bearer token is required');
     }
-    const claims = await verifyToken(token, options.secret);
+    const claims = await options.verifyToken(token);
     const caller = callerFromClaims(claims);
     if (caller === null) {
       if (claims.role === 'anon' && access === 'read' && options.publicRead) {
@@ -119,6 +182,9 @@ export function authenticate(options: AuthOptions, access: Access): MiddlewareHa
         return next();
       }
       throw forbidden('forbidden_role', `role "${String(claims.role)}" may not use this API`);
+    }
+    if (caller.kind === 'user' && hasMalformedTenantClaim(claims)) {
+      throw forbidden('invalid_tenant_claim', 'the token\'s tenant claim must be a string');
     }
     c.set('caller', caller);
     return next();

@@ -48,8 +48,19 @@ describe('gateway process', () => {
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({
       severity: 'CRITICAL',
-      message: 'invalid configuration: SUPABASE_JWT_SECRET is required when NODE_ENV=production',
+      message: 'invalid configuration: SUPABASE_JWT_SECRET or SUPABASE_JWKS_URL (or SUPABASE_URL) is required when NODE_ENV=production',
     });
+  });
+
+  it.each([
+    ['SUPABASE_JWKS_URL', 'http://keys.example.com/jwks.json'],
+    ['SUPABASE_URL', 'not a url'],
+  ])('stops with one line naming %s when its signing-key URL is not trusted', async (name, value) => {
+    const { code, stdout } = await runToExit({ [name]: value });
+    expect(code).toBe(1);
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ severity: 'CRITICAL', message: expect.stringMatching(new RegExp(`^invalid configuration: ${name} must be an`)) });
   });
 
   it('stops with one clear line on a malformed setting', async () => {

@@ -63,7 +63,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...production, HOST: '::' }).host).toBe('::');
   });
 
-  it.each(['DATABASE_URL', 'SUPABASE_JWT_SECRET', 'GITHUB_WEBHOOK_SECRET'])('production refuses to start without %s', (name) => {
+  it.each(['DATABASE_URL', 'GITHUB_WEBHOOK_SECRET'])('production refuses to start without %s', (name) => {
     const env: Record<string, string> = {
       NODE_ENV: 'production',
       DATABASE_URL: 'postgres://u@h/db',
@@ -72,5 +72,43 @@ describe('loadConfig', () => {
     };
     delete env[name];
     expect(() => loadConfig(env)).toThrow(`invalid configuration: ${name} is required when NODE_ENV=production`);
+  });
+
+  describe('token verification: the legacy secret, the signing keys, or both', () => {
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/db', GITHUB_WEBHOOK_SECRET: 'gh' };
+
+    it('production needs one of them', () => {
+      expect(() => loadConfig(production)).toThrow(
+        'invalid configuration: SUPABASE_JWT_SECRET or SUPABASE_JWKS_URL (or SUPABASE_URL) is required when NODE_ENV=production',
+      );
+      expect(loadConfig({ ...production, SUPABASE_JWT_SECRET: SECRET }).jwks.url).toBeUndefined();
+      expect(loadConfig({ ...production, SUPABASE_URL: 'https://abcd.supabase.co' }).secrets.jwt).toBeUndefined();
+    });
+
+    it('the JWKS URL is derived from SUPABASE_URL unless SUPABASE_JWKS_URL names it', () => {
+      expect(loadConfig({ SUPABASE_URL: 'https://abcd.supabase.co/' }).jwks).toEqual({
+        url: 'https://abcd.supabase.co/auth/v1/.well-known/jwks.json',
+        cacheMs: 600_000,
+        cooldownMs: 30_000,
+      });
+      expect(loadConfig({ SUPABASE_URL: 'https://abcd.supabase.co', SUPABASE_JWKS_URL: 'https://keys.example.com/jwks.json' }).jwks.url).toBe(
+        'https://keys.example.com/jwks.json',
+      );
+      expect(loadConfig({ SUPABASE_JWKS_URL: 'http://127.0.0.1:54321/auth/v1/.well-known/jwks.json' }).jwks.url).toBe(
+        'http://127.0.0.1:54321/auth/v1/.well-known/jwks.json',
+      );
+      expect(loadConfig({ SUPABASE_JWKS_CACHE_MS: '0', SUPABASE_JWKS_COOLDOWN_MS: '1000' }).jwks).toEqual({ url: undefined, cacheMs: 0, cooldownMs: 1000 });
+    });
+
+    it.each([
+      [{ SUPABASE_JWKS_URL: 'keys.json' }, /SUPABASE_JWKS_URL must be an absolute URL/],
+      [{ SUPABASE_JWKS_URL: 'http://keys.example.com/jwks.json' }, /SUPABASE_JWKS_URL must be an https:\/\/ URL \(http:\/\/ only for a loopback host\)/],
+      [{ SUPABASE_JWKS_URL: 'ftp://127.0.0.1/jwks.json' }, /SUPABASE_JWKS_URL must be an https:\/\/ URL/],
+      [{ SUPABASE_URL: 'http://abcd.supabase.co' }, /SUPABASE_URL must be an https:\/\/ URL/],
+      [{ SUPABASE_JWKS_COOLDOWN_MS: 'soon' }, /SUPABASE_JWKS_COOLDOWN_MS/],
+    ])('names the bad setting %j', (env, message) => {
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      expect(() => loadConfig(env)).toThrow(message);
+    });
   });
 });

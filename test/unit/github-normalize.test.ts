@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SUPPORTED_EVENTS } from '../../runtime/github/describe.js';
 import { labelOverrides, normalizeDelivery, type GithubDelivery } from '../../runtime/github/normalize.js';
-import { actionsStatus, deploymentStateStatus, pullRequestStatus, releaseStatus, STATUS_TABLE } from '../../runtime/github/status.js';
+import { actionsStatus, actionsWaiting, deploymentStateStatus, pullRequestStatus, releaseStatus, STATUS_TABLE, WAITING_TABLE } from '../../runtime/github/status.js';
 import { EXPECTED_GITHUB_EVENTS } from '../fixtures/github/expected.js';
 import { githubFixture } from '../helpers/github.js';
 
@@ -71,6 +71,28 @@ describe('the status table', () => {
     it('rerequested -> queued, whatever the old result', () => {
       expect(make('rerequested', 'completed', 'failure')).toBe('queued');
     });
+
+    const described = (action: string, conclusion: string, app?: string) =>
+      normalizeDelivery(
+        delivery(event, { action, [objectKey[event]]: { status: 'completed', conclusion, ...(app ? { app: { slug: app } } : {}) } }),
+      );
+    it('action_required is a run waiting for approval: queued with metadata.waiting, never failure', () => {
+      const result = described('completed', 'action_required', 'github-actions');
+      expect(result.status).toBe('queued');
+      expect(result.metadata).toMatchObject({ waiting: 'approval', conclusion: 'action_required' });
+    });
+    it('stale is cancelled, skipped and neutral are info; none of them is waiting', () => {
+      for (const [conclusion, expected] of [['stale', 'cancelled'], ['skipped', 'info'], ['neutral', 'info']] as const) {
+        const result = described('completed', conclusion);
+        expect(result.status, conclusion).toBe(expected);
+        expect(result.metadata.waiting, conclusion).toBeUndefined();
+      }
+    });
+    it('a re-run of an action_required run is queued without waiting', () => {
+      const result = described('rerequested', 'action_required');
+      expect(result.status).toBe('queued');
+      expect(result.metadata.waiting).toBeUndefined();
+    });
     it('completed without (or with an unknown) conclusion -> info', () => {
       expect(make('completed', 'completed', null)).toBe('info');
       expect(make('completed', 'completed', 'something_new')).toBe('info');
@@ -125,6 +147,20 @@ describe('the status table', () => {
     expect(normalizeDelivery(delivery('star', { action: 'created' })).status).toBe('info');
   });
 
+  it('a check of another GitHub App with action_required waits for an action, not an approval', () => {
+    for (const event of ['check_run', 'check_suite'] as const) {
+      const result = normalizeDelivery(delivery(event, { action: 'completed', [event]: { status: 'completed', conclusion: 'action_required', app: { slug: 'some-ci' } } }));
+      expect(result.status).toBe('queued');
+      expect(result.metadata.waiting).toBe('action');
+    }
+  });
+
+  it('a run that is waiting because it is not completed yet carries no waiting reason of a conclusion', () => {
+    expect(actionsWaiting('in_progress', 'in_progress', 'action_required', null)).toBeNull();
+    expect(actionsWaiting('completed', 'completed', 'failure', null)).toBeNull();
+    expect(actionsWaiting('completed', 'completed', 'constructor', null)).toBeNull();
+  });
+
   it('the lookups never read inherited properties', () => {
     expect(actionsStatus('completed', 'completed', 'constructor')).toBe('info');
     expect(actionsStatus('x', '__proto__', null)).toBe('info');
@@ -149,6 +185,18 @@ describe('the status table', () => {
     const tableRows = docs.split('\n').filter((line) => line.startsWith('| ') && line.includes('| `') && !line.includes('---'));
     for (const row of rows) expect(tableRows, row).toContain(row);
     expect(tableRows.filter((line) => /\| `(queued|in_progress|success|failure|cancelled|info)` \|$/.test(line))).toHaveLength(rows.length);
+
+    // The `metadata.waiting` table, row for row.
+    const waitingRows = [
+      ...Object.entries(WAITING_TABLE.actionsConclusion).map(
+        ([k, w]) => `| workflow_run, workflow_job, check_run and check_suite of GitHub Actions | status \`completed\`, conclusion \`${k}\` | \`"${w}"\` |`,
+      ),
+      ...Object.entries(WAITING_TABLE.otherAppConclusion).map(
+        ([k, w]) => `| check_run, check_suite of another app | status \`completed\`, conclusion \`${k}\` | \`"${w}"\` |`,
+      ),
+    ];
+    for (const row of waitingRows) expect(tableRows, row).toContain(row);
+    expect(tableRows.filter((line) => /\| `"[a-z_]+"` \|$/.test(line))).toHaveLength(waitingRows.length);
   });
 });
 
