@@ -75,18 +75,19 @@ describe('gateway process', () => {
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     onCleanup.push(() => new Promise<void>((resolve) => holder.close(() => resolve())));
     const { port } = holder.address() as AddressInfo;
-    for (const entry of ['runtime/gateway/server.ts', 'runtime/watcher/server.ts']) {
-      const { code, stdout } = await runToExit(
-        { PORT: String(port), HOST: '127.0.0.1', OASIS_DATA_DIR: tempDataDir(), GOOGLE_CLOUD_PROJECT: 'p', GATEWAY_URL: 'http://127.0.0.1:1', SUPABASE_SERVICE_ROLE: 't' },
-        entry,
-      );
+    const env = { PORT: String(port), HOST: '127.0.0.1', GOOGLE_CLOUD_PROJECT: 'p', GATEWAY_URL: 'http://127.0.0.1:1', SUPABASE_SERVICE_ROLE: 't' };
+    const runs = await Promise.all([
+      runToExit({ ...env, OASIS_DATA_DIR: tempDataDir() }, 'runtime/gateway/server.ts'),
+      runToExit(env, 'runtime/watcher/server.ts'),
+    ]);
+    for (const { code, stdout } of runs) {
       expect(code).toBe(1);
       const critical = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.severity === 'CRITICAL');
       // The watcher listens on every interface (it has no local mode), the gateway on the HOST given.
       expect(critical).toEqual([expect.objectContaining({ message: expect.stringMatching(new RegExp(`^port ${port} on (127\\.0\\.0\\.1|::) is in use by another process: stop it, or set PORT to a free port$`)) })]);
       expect(critical[0]).not.toHaveProperty('error');
     }
-  });
+  }, 120_000);
 
   it('refuses to start when LISTEN would go through Supabase\'s transaction pooler (port 6543), saying why', async () => {
     const { code, stdout } = await runToExit({
