@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { blankToUndefined, describeIssues, httpUrl, int } from '../env-schema.js';
+import { credentialProblems, type CredentialSetting } from './credential-rules.js';
 import { parseHookList, type Hook } from './hooks.js';
 
 /**
@@ -17,6 +18,14 @@ export class ReconcilerConfigError extends Error {
 
 /** GitHub keeps a hook's deliveries, and redelivers them, for 3 days: a longer window finds nothing more. */
 export const GITHUB_RETENTION_MINUTES = 3 * 24 * 60;
+
+const ENV_NAMES: Record<CredentialSetting, string> = {
+  token: 'GITHUB_TOKEN',
+  appId: 'GITHUB_APP_ID',
+  privateKey: 'GITHUB_APP_PRIVATE_KEY',
+  installationId: 'GITHUB_APP_INSTALLATION_ID',
+  hooks: 'RECONCILE_HOOKS',
+};
 
 const optionalText = z.preprocess(blankToUndefined, z.string().trim().optional());
 
@@ -74,31 +83,22 @@ const EnvSchema = z
     RECONCILE_GITHUB_TIMEOUT_MS: int(100, 120_000, 10_000),
     SHUTDOWN_GRACE_MS: int(0, 60_000, 8_000),
   })
-  .superRefine((env, ctx) => {
-    const appParts = [env.GITHUB_APP_ID, env.GITHUB_APP_PRIVATE_KEY].filter((value) => value !== undefined).length;
-    if (env.GITHUB_TOKEN !== undefined && appParts > 0) {
-      ctx.addIssue({ code: 'custom', path: ['GITHUB_TOKEN'], message: 'and GITHUB_APP_ID/GITHUB_APP_PRIVATE_KEY are both set: choose a token or a GitHub App' });
-      return;
-    }
-    if (env.GITHUB_TOKEN === undefined && appParts === 0) {
-      ctx.addIssue({ code: 'custom', path: ['GITHUB_TOKEN'], message: 'is required (or GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY for a GitHub App)' });
-      return;
-    }
-    if (env.GITHUB_TOKEN === undefined) {
-      if (env.GITHUB_APP_ID === undefined) ctx.addIssue({ code: 'custom', path: ['GITHUB_APP_ID'], message: 'is required with GITHUB_APP_PRIVATE_KEY' });
-      if (env.GITHUB_APP_PRIVATE_KEY === undefined) ctx.addIssue({ code: 'custom', path: ['GITHUB_APP_PRIVATE_KEY'], message: 'is required with GITHUB_APP_ID' });
-    }
-    const hooks = Array.isArray(env.RECONCILE_HOOKS) ? env.RECONCILE_HOOKS : [];
-    // The App's own hook is read with the App's JWT, which only the App's key can sign.
-    if (env.GITHUB_TOKEN !== undefined && hooks.some((hook) => hook.type === 'app')) {
-      ctx.addIssue({ code: 'custom', path: ['RECONCILE_HOOKS'], message: 'lists app, which needs GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY instead of GITHUB_TOKEN' });
-    }
-    // Repository and organization hooks are read as an installation of the App.
-    if (env.GITHUB_TOKEN === undefined && env.GITHUB_APP_INSTALLATION_ID === undefined && hooks.some((hook) => hook.type !== 'app')) {
-      ctx.addIssue({ code: 'custom', path: ['GITHUB_APP_INSTALLATION_ID'], message: 'is required to read repository or organization hooks as the GitHub App' });
-    }
+  .superRefine(
+    (env, ctx) => {
+      const present = {
+        token: env.GITHUB_TOKEN !== undefined,
+        appId: env.GITHUB_APP_ID !== undefined,
+        privateKey: env.GITHUB_APP_PRIVATE_KEY !== undefined,
+        installationId: env.GITHUB_APP_INSTALLATION_ID !== undefined,
+      };
+      const hooks = Array.isArray(env.RECONCILE_HOOKS) ? env.RECONCILE_HOOKS : [];
+      for (const problem of credentialProblems(present, hooks, (setting) => ENV_NAMES[setting])) {
+        ctx.addIssue({ code: 'custom', path: [ENV_NAMES[problem.setting]], message: problem.message });
+      }
+    },
     // Also when another setting is bad: the one line names every problem at once.
-  }, { when: () => true });
+    { when: () => true },
+  );
 
 export type GithubCredentials =
   | { kind: 'token'; token: string }
