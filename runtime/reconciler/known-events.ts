@@ -20,12 +20,20 @@ export async function findExistingKeys(db: Database, keys: readonly EventKey[]):
   return new Set(result!.rows.map((row) => keyString({ source: String(row.source), externalId: String(row.external_id) })));
 }
 
-/** Until when the newest `reconcile.rate_limited` event says GitHub must not be asked, or null. */
-export async function rateLimitedUntil(db: Database): Promise<Date | null> {
+export interface RecordedRateLimit {
+  /** GitHub must not be asked before this. */
+  until: Date;
+  limit: 'primary' | 'secondary';
+  hook: string | null;
+}
+
+/** What the newest `reconcile.rate_limited` event says, or null when there is none (or it is unreadable). */
+export async function latestRateLimit(db: Database): Promise<RecordedRateLimit | null> {
   const [result] = await batchAsRole(db, RECONCILER_IDENTITY, [
     listEventsStatement({ source: RECONCILER_SOURCE, kind: RATE_LIMITED_KIND }, { limit: 1 }),
   ]);
-  const until = readEvents(result!, {})[0]?.metadata.until;
-  const time = typeof until === 'string' ? new Date(until) : null;
-  return time && !Number.isNaN(time.getTime()) ? time : null;
+  const metadata = readEvents(result!, {})[0]?.metadata;
+  const until = typeof metadata?.until === 'string' ? new Date(metadata.until) : null;
+  if (!metadata || !until || Number.isNaN(until.getTime())) return null;
+  return { until, limit: metadata.limit === 'secondary' ? 'secondary' : 'primary', hook: typeof metadata.hook === 'string' ? metadata.hook : null };
 }

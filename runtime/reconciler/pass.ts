@@ -30,7 +30,7 @@ import {
 } from './feed-events.js';
 import { GithubRequestError, HookNotFoundError, RateLimitedError, type HookDeliveriesClient, type ListedDelivery } from './github-client.js';
 import type { Hook } from './hooks.js';
-import { findExistingKeys, RECONCILER_IDENTITY, rateLimitedUntil } from './known-events.js';
+import { findExistingKeys, latestRateLimit, RECONCILER_IDENTITY } from './known-events.js';
 
 export interface PassSettings {
   lookbackMinutes: number;
@@ -103,13 +103,6 @@ function newHookResult(hook: Hook, outcome: HookResult['outcome']): HookResult {
   return { hook: hook.key, outcome, pages: 0, truncated: false, ...zeroCounts() };
 }
 
-/** Raised inside a pass to stop it: GitHub said wait while this hook was worked on. */
-class PassStopped extends Error {
-  constructor(readonly limit: RateLimitedError) {
-    super(limit.message);
-  }
-}
-
 export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const { settings, github, db, writer, logger } = deps;
   const now = deps.now ?? (() => new Date());
@@ -141,7 +134,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     try {
       await github.redeliver(hook, group.newest.id);
     } catch (error) {
-      if (error instanceof RateLimitedError) throw new PassStopped(error);
+      // A rate limit (RateLimitedError) ends the whole pass: run() catches it.
       if (!(error instanceof HookNotFoundError || error instanceof GithubRequestError)) throw error;
       // 404: GitHub no longer has the delivery (past its retention); anything else: refused this time,
       // asked again by the next pass.
@@ -160,7 +153,6 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     try {
       listed = await listWindow(hook, since, result);
     } catch (error) {
-      if (error instanceof RateLimitedError) throw new PassStopped(error);
       if (error instanceof HookNotFoundError) {
         result.outcome = 'missing';
         result.error = error.message;
@@ -205,11 +197,11 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const from = new Date(to.getTime() - settings.lookbackMinutes * MINUTE);
     const pass: PassResult = { ok: true, passId, from: from.toISOString(), to: to.toISOString(), skipped: false, rateLimited: null, totals: zeroCounts(), hooks: [] };
 
-    const blockedUntil = await rateLimitedUntil(db);
-    if (blockedUntil && blockedUntil.getTime() > to.getTime()) {
+    const blocked = await latestRateLimit(db);
+    if (blocked && blocked.until.getTime() > to.getTime()) {
       pass.skipped = true;
-      const retryAfterSeconds = Math.ceil((blockedUntil.getTime() - to.getTime()) / 1000);
-      pass.rateLimited = { retryAfterSeconds, until: blockedUntil.toISOString(), limit: 'primary', hook: null };
+      const retryAfterSeconds = Math.ceil((blocked.until.getTime() - to.getTime()) / 1000);
+      pass.rateLimited = { retryAfterSeconds, until: blocked.until.toISOString(), limit: blocked.limit, hook: blocked.hook };
       pass.hooks = deps.hooks.map((hook) => newHookResult(hook, 'not_reached'));
       logger.info('pass skipped: GitHub asked to wait', { until: pass.rateLimited.until, retryAfterSeconds });
       return pass;
@@ -227,8 +219,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       try {
         await reconcileHook(hook, result, from.getTime(), budget, passId);
       } catch (error) {
-        if (!(error instanceof PassStopped)) throw error;
-        stopped = { limit: error.limit, hook };
+        if (!(error instanceof RateLimitedError)) throw error;
+        stopped = { limit: error, hook };
         result.outcome = 'rate_limited';
         result.error = error.message;
       }

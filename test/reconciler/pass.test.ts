@@ -203,15 +203,22 @@ describe.skipIf(!HAS_PG)('reconcile pass (PostgreSQL, local GitHub API)', () => 
 });
 
 describe.skipIf(!HAS_PG)('reconcile pass under GitHub rate limits (PostgreSQL, local GitHub API)', () => {
-  // Each case on its own OASIS: a rate limit recorded by one pass holds back every later pass.
   let oasis: TestGateway;
   let api: FakeGithub;
+  beforeAll(async () => {
+    if (HAS_PG) oasis = await startTestGateway({ backend: 'pg' });
+  });
   afterEach(async () => {
-    await Promise.all([oasis?.close(), api?.close()]);
+    await api?.close();
+    // A rate limit recorded by one case would hold back the passes of the next.
+    await oasis?.db.query("delete from public.oasis_events where source = 'github.reconciler'");
+  });
+  afterAll(async () => {
+    await oasis?.close();
   });
 
   async function setUp(): Promise<(hooks: string) => Promise<PassResult>> {
-    [oasis, api] = await Promise.all([startTestGateway({ backend: 'pg' }), startFakeGithub({ token: TOKEN })]);
+    api = await startFakeGithub({ token: TOKEN });
     api.onAttempt({ kind: 'queue' });
     return async (hooks) => {
       const composed = composeReconciler(
@@ -250,7 +257,7 @@ describe.skipIf(!HAS_PG)('reconcile pass under GitHub rate limits (PostgreSQL, l
 
     // The next pass (the next Scheduler run, or another instance) does not call GitHub before the reset.
     const next = await reconcile('repo:acme/a/1,repo:acme/b/2');
-    expect(next).toMatchObject({ skipped: true, rateLimited: { until: result.rateLimited!.until } });
+    expect(next).toMatchObject({ skipped: true, rateLimited: { until: result.rateLimited!.until, limit: 'primary', hook: 'repo:acme/a/1' } });
     expect(api.requests).toHaveLength(2);
   });
 

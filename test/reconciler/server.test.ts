@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryLogger } from '../../runtime/log.js';
+import { loadReconcilerConfig } from '../../runtime/reconciler/config.js';
+import { startReconciler } from '../../runtime/reconciler/start.js';
 import { HAS_PG } from '../helpers/db.js';
 import { json, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { startFakeGithub, type FakeGithub } from '../helpers/github-rest-server.js';
@@ -109,5 +112,34 @@ describe.skipIf(!HAS_PG)('reconciler process', () => {
     const stored = await gateway.db.query('select count(*)::int as n from public.oasis_events where external_id = any($1::text[])', [missed.map((d) => d.guid)]);
     expect(stored.rows).toEqual([{ n: 3 }]);
     expect(JSON.stringify(logs)).not.toContain(TOKEN);
+  });
+});
+
+describe('reconciler service without its database', () => {
+  it('answers POST /reconcile 503 database_unavailable (JSON, Retry-After), having asked GitHub nothing', async () => {
+    const api = await startFakeGithub({ token: TOKEN });
+    api.addHook('repo:acme/api/1');
+    const logger = createMemoryLogger();
+    // Nothing listens on port 1: the connection is refused at once.
+    const config = loadReconcilerConfig({
+      PORT: '0',
+      DATABASE_URL: 'postgres://oasis@127.0.0.1:1/oasis',
+      DATABASE_ACQUIRE_TIMEOUT_MS: '500',
+      RECONCILE_HOOKS: 'repo:acme/api/1',
+      GITHUB_TOKEN: TOKEN,
+      GITHUB_API_URL: api.url,
+    });
+    const reconciler = await startReconciler(config, { logger, hostname: '127.0.0.1' });
+    try {
+      const response = await fetch(`${reconciler.url}/reconcile`, { method: 'POST' });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('60');
+      expect(await response.json()).toEqual({ ok: false, error: { code: 'database_unavailable', message: 'the OASIS database is unavailable; the next pass covers the same deliveries' } });
+      expect(api.requests).toEqual([]);
+      expect(logger.lines.filter((line) => line.severity === 'ERROR').map((line) => line.message)).toEqual(['pass failed: OASIS database unavailable']);
+    } finally {
+      await reconciler.shutdown();
+      await api.close();
+    }
   });
 });
