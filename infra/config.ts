@@ -7,6 +7,8 @@
  * the SDK) do not, so the program applies the same ones (a test keeps the two in step).
  */
 import * as pulumi from '@pulumi/pulumi';
+import { credentialProblems, type CredentialSetting } from '../runtime/reconciler/credential-rules.js';
+import { parseHookList } from '../runtime/reconciler/hooks.js';
 import { parseVtid } from '../runtime/vtid/parse.js';
 import { makeLabels, type Labels } from './labels.js';
 
@@ -23,6 +25,10 @@ export const DEFAULTS = {
   pollSchedule: '* * * * *',
   githubRepositories: [] as string[],
   deletionProtection: true,
+  reconcileHooks: [] as string[],
+  reconcileIntervalMinutes: 15,
+  reconcileGithubAppId: '',
+  reconcileGithubAppInstallationId: '',
 } as const;
 
 export interface GithubRepository {
@@ -52,6 +58,18 @@ export interface OasisConfig {
     dbUrl: pulumi.Output<string>;
     jwtSecret: pulumi.Output<string>;
   };
+  /** The delivery reconciler; undefined (nothing declared) while `reconcileHooks` is empty. */
+  reconciler: ReconcilerStackConfig | undefined;
+}
+
+export interface ReconcilerStackConfig {
+  /** The hooks, spelled as RECONCILE_HOOKS takes them (repo:OWNER/NAME/ID, org:ORG/ID, app). */
+  hooks: string[];
+  /** Cloud Scheduler runs a pass every this many minutes. */
+  intervalMinutes: number;
+  credential:
+    | { kind: 'token'; token: pulumi.Output<string> }
+    | { kind: 'app'; appId: string; installationId: string | undefined; privateKey: pulumi.Output<string> };
 }
 
 const VTID_HELP =
@@ -162,10 +180,66 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): OasisConfig {
       dbUrl: cfg.requireSecret('supabaseDbUrl'),
       jwtSecret: cfg.requireSecret('supabaseJwtSecret'),
     },
+    reconciler: readReconcilerConfig(cfg, problems),
   };
 
   if (problems.length > 0) {
     throw new pulumi.RunError(`Invalid stack configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return config;
+}
+
+const RECONCILER_KEYS: Record<CredentialSetting, string> = {
+  token: 'reconcileGithubToken',
+  appId: 'reconcileGithubAppId',
+  privateKey: 'reconcileGithubAppPrivateKey',
+  installationId: 'reconcileGithubAppInstallationId',
+  hooks: 'reconcileHooks',
+};
+
+/**
+ * The delivery reconciler's settings. It is declared exactly when `reconcileHooks` lists a hook; the
+ * GitHub credential (a token, or a GitHub App) must then be set, with the same rules the service
+ * applies to its environment, and a credential without hooks is refused as a mistake.
+ */
+export function readReconcilerConfig(cfg: pulumi.Config, problems: string[]): ReconcilerStackConfig | undefined {
+  const listed = cfg.getObject<unknown>('reconcileHooks') ?? DEFAULTS.reconcileHooks;
+  const entries = Array.isArray(listed) && listed.every((entry) => typeof entry === 'string') ? (listed as string[]) : null;
+  if (!entries) {
+    problems.push('reconcileHooks must be a list of hooks like "repo:OWNER/NAME/HOOK_ID", "org:ORG/HOOK_ID" or "app".');
+    return undefined;
+  }
+  const token = cfg.getSecret('reconcileGithubToken');
+  const privateKey = cfg.getSecret('reconcileGithubAppPrivateKey');
+  const appId = cfg.get('reconcileGithubAppId')?.trim() || undefined;
+  const installationId = cfg.get('reconcileGithubAppInstallationId')?.trim() || undefined;
+
+  if (entries.length === 0) {
+    const set = Object.entries({ token, appId, privateKey, installationId })
+      .filter(([, value]) => value !== undefined)
+      .map(([key]) => RECONCILER_KEYS[key as CredentialSetting]);
+    if (set.length > 0) problems.push(`${set.join(', ')} set but reconcileHooks is empty: list the hooks to reconcile, or remove the credential.`);
+    return undefined;
+  }
+  const parsed = parseHookList(entries.join(','));
+  if ('error' in parsed) {
+    problems.push(`reconcileHooks ${parsed.error}.`);
+    return undefined;
+  }
+  if (appId !== undefined && !/^(?:[1-9]\d{0,18}|Iv[0-9A-Za-z.]{1,64})$/.test(appId)) problems.push(`reconcileGithubAppId "${appId}" is not a GitHub App id.`);
+  if (installationId !== undefined && !/^[1-9]\d{0,18}$/.test(installationId)) problems.push(`reconcileGithubAppInstallationId "${installationId}" is not an installation id.`);
+  const present = { token: token !== undefined, appId: appId !== undefined, privateKey: privateKey !== undefined, installationId: installationId !== undefined };
+  const credentialIssues = credentialProblems(present, parsed.hooks, (setting) => RECONCILER_KEYS[setting]);
+  for (const problem of credentialIssues) problems.push(`${RECONCILER_KEYS[problem.setting]} ${problem.message}.`);
+
+  const intervalMinutes = cfg.getNumber('reconcileIntervalMinutes') ?? DEFAULTS.reconcileIntervalMinutes;
+  if (!Number.isInteger(intervalMinutes) || intervalMinutes < 1 || intervalMinutes > 60) {
+    problems.push(`reconcileIntervalMinutes must be an integer from 1 to 60, got ${intervalMinutes}.`);
+  }
+  if (credentialIssues.length > 0) return undefined;
+  return {
+    hooks: parsed.hooks.map((hook) => hook.key),
+    intervalMinutes,
+    credential: token ? { kind: 'token', token } : { kind: 'app', appId: appId!, installationId, privateKey: privateKey! },
+  };
 }

@@ -11,6 +11,7 @@ import { createServiceAccounts } from './service-accounts.js';
 import { createGateway } from './gateway.js';
 import { createWatcher } from './watcher.js';
 import { createScheduler } from './scheduler.js';
+import { createReconciler } from './reconciler.js';
 import { createGithubWebhooks } from './github-hooks.js';
 
 export interface Outputs {
@@ -46,6 +47,9 @@ export function deploy(config: OasisConfig): Outputs {
   });
 
   createScheduler(config, { watcher: watcher.service, account: accounts.scheduler, dependsOn: apis });
+
+  // Only when `reconcileHooks` lists a hook; same image as the gateway, the scheduler's identity calls it.
+  createReconciler(config, { image: images.gateway, secrets, scheduler: accounts.scheduler, dependsOn: apis });
 
   const webhookUrl = pulumi.interpolate`${gatewayUrl}/webhooks/github`;
   createGithubWebhooks(config, { webhookUrl, secret: secrets.webhookSecret });

@@ -1,10 +1,10 @@
-// Bundles each deployable service into one ESM file under dist/ (node dist/gateway.js, node dist/watcher.js).
+// Bundles each deployable service into one ESM file under dist/ (node dist/gateway.js, dist/watcher.js, dist/reconciler.js).
 // Packages that read files next to their own code at run time stay external and come from
 // `npm ci --omit=dev` in the image: PGlite (its WASM and data bundle) and the Google Cloud
 // Logging client (its .proto files).
 import { build } from 'esbuild';
 
-const services = { gateway: 'runtime/gateway/server.ts', watcher: 'runtime/watcher/server.ts' };
+const services = { gateway: 'runtime/gateway/server.ts', watcher: 'runtime/watcher/server.ts', reconciler: 'runtime/reconciler/server.ts' };
 
 const result = await build({
   entryPoints: services,

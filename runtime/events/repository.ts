@@ -149,13 +149,26 @@ export function repeatedKeysStatement(events: readonly NewEvent[], inserted: Que
   const stored = new Set(inserted.rows.map((row) => Number(row.ord)));
   const keys = events
     .filter((event, ord) => !stored.has(ord) && event.externalId != null)
-    .map((event) => ({ source: event.source, external_id: event.externalId }));
-  if (keys.length === 0) return null;
+    .map((event) => ({ source: event.source, externalId: event.externalId! }));
+  return keys.length === 0 ? null : existingKeysStatement(keys);
+}
+
+/** An event's idempotency key: the unique (source, external id). */
+export interface EventKey {
+  source: string;
+  externalId: string;
+}
+
+/**
+ * The rows stored under any of `keys` (id, source, external_id), found through the unique index of
+ * (source, external_id). Rows the caller cannot read (another tenant's) are not found.
+ */
+export function existingKeysStatement(keys: readonly EventKey[]): Statement {
   return {
     sql: `select e.id, e.source, e.external_id
             from jsonb_to_recordset($1::jsonb) as k(source text, external_id text)
             join public.oasis_events e on e.source = k.source and e.external_id = k.external_id`,
-    params: [JSON.stringify(keys)],
+    params: [JSON.stringify(keys.map((key) => ({ source: key.source, external_id: key.externalId })))],
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { blankToUndefined, describeIssues, httpUrl, int, required } from '../env-schema.js';
 
 /**
  * The deploy watcher's configuration: read from the environment and validated once at start. A bad or
@@ -13,35 +14,13 @@ export class WatcherConfigError extends Error {
   }
 }
 
-/** Unset and empty mean the same: the default applies (or the setting is missing). */
-const blankToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
-
-const int = (min: number, max: number, fallback: number) =>
-  z.preprocess(
-    blankToUndefined,
-    z.coerce
-      .number({ error: 'must be an integer' })
-      .int('must be an integer')
-      .min(min, `must be at least ${min}`)
-      .max(max, `must be at most ${max}`)
-      .default(fallback),
-  );
-
-const required = (what: string) =>
-  z.preprocess(blankToUndefined, z.string({ error: `is required (${what})` }).trim().min(1, `is required (${what})`));
-
 const HOST_PORT = /^(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 const EnvSchema = z.object({
   // Not the gateway's 8080, so both run side by side on a laptop; Cloud Run always sets PORT itself.
   PORT: int(0, 65_535, 8081),
   GOOGLE_CLOUD_PROJECT: required('the project whose Cloud Run audit logs are read'),
-  GATEWAY_URL: z.preprocess(
-    blankToUndefined,
-    z
-      .url({ protocol: /^https?$/, error: (issue) => (issue.input === undefined ? 'is required (the OASIS gateway base URL)' : 'must be an http(s) URL') })
-      .transform((value) => value.replace(/\/+$/, '')),
-  ),
+  GATEWAY_URL: httpUrl('the OASIS gateway base URL'),
   SUPABASE_SERVICE_ROLE: required('the service-role token the gateway accepts'),
   CLOUD_LOGGING_ENDPOINT: z.preprocess(
     blankToUndefined,
@@ -87,8 +66,7 @@ export type WatcherEnv = Record<string, string | undefined>;
 export function loadWatcherConfig(env: WatcherEnv = process.env): WatcherConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.')} ${issue.message}`);
-    throw new WatcherConfigError(`invalid watcher configuration: ${problems.join('; ')}`);
+    throw new WatcherConfigError(`invalid watcher configuration: ${describeIssues(parsed.error.issues)}`);
   }
   const e = parsed.data;
   return {

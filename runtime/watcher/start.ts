@@ -2,9 +2,8 @@
  * Composes the watcher from its config (Cloud Logging source, gateway client, poller, app) and listens.
  * server.ts is the process around it; tests call `startWatcher` directly.
  */
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from '../log.js';
+import { startWorker, type RunningWorker } from '../worker-server.js';
 import { createWatcherApp } from './app.js';
 import type { WatcherConfig } from './config.js';
 import { createGatewayClient } from './gateway-client.js';
@@ -23,12 +22,7 @@ export interface StartWatcherOptions {
   fetch?: typeof fetch;
 }
 
-export interface RunningWatcher {
-  url: string;
-  port: number;
-  /** Stops accepting requests, lets in-flight polls finish (up to the grace period), closes clients. */
-  shutdown(): Promise<void>;
-}
+export type RunningWatcher = RunningWorker;
 
 export async function startWatcher(config: WatcherConfig, options: StartWatcherOptions): Promise<RunningWatcher> {
   const { logger } = options;
@@ -57,32 +51,13 @@ export async function startWatcher(config: WatcherConfig, options: StartWatcherO
   });
   const app = createWatcherApp({ poller, logger });
 
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, ...(options.hostname ? { hostname: options.hostname } : {}) }, () => resolve(s));
-    s.once('error', reject);
+  return startWorker({
+    fetch: app.fetch,
+    port: config.port,
+    ...(options.hostname ? { hostname: options.hostname } : {}),
+    graceMs: config.shutdownGraceMs,
+    logger,
+    inFlight: 'in-flight polls',
+    release: () => source.close(),
   });
-  const { port } = server.address() as AddressInfo;
-  const host = options.hostname && options.hostname !== '0.0.0.0' ? options.hostname : '127.0.0.1';
-
-  let stopping: Promise<void> | undefined;
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    shutdown() {
-      stopping ??= (async () => {
-        logger.info('shutting down: no new connections, finishing in-flight polls', { graceMs: config.shutdownGraceMs });
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        // Keep-alive connections are closed as soon as they go idle after their last response.
-        const sweeper = setInterval(() => (server as { closeIdleConnections?: () => void }).closeIdleConnections?.(), 50);
-        const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownGraceMs).unref());
-        if ((await Promise.race([closed, grace])) === 'timeout') {
-          logger.warn('grace period over: closing remaining connections');
-          (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-        }
-        clearInterval(sweeper);
-        await source.close();
-      })();
-      return stopping;
-    },
-  };
 }

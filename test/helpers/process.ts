@@ -10,6 +10,9 @@ import { TEST_JWT_SECRET, TEST_WEBHOOK_SECRET } from './tokens.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
+/** The log line each service prints once it accepts connections (it carries the port). */
+const LISTENING = new Set(['gateway listening', 'watcher listening', 'reconciler listening']);
+
 export interface GatewayProcess {
   url: string;
   port: number;
@@ -75,7 +78,7 @@ export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayP
         try {
           const entry = JSON.parse(line) as Record<string, unknown>;
           logs.push(entry);
-          if (entry.message === 'gateway listening' || entry.message === 'watcher listening') resolve(Number(entry.port));
+          if (LISTENING.has(String(entry.message))) resolve(Number(entry.port));
         } catch {
           // not a log line
         }

@@ -4,6 +4,7 @@
  * test file can run the program several times with different configs.
  */
 import * as pulumi from '@pulumi/pulumi';
+import { policies } from '../../policy/policies.js';
 
 export const PROJECT = 'vitana-oasis';
 export const GCP_PROJECT = 'lovable-vitana-vers1';
@@ -167,4 +168,33 @@ export function one(run: Run, type: string, name: string): Registered {
   const found = run.resources.filter((r) => r.type === type && r.name === name);
   if (found.length !== 1) throw new Error(`expected one ${type} "${name}", found ${found.length}`);
   return found[0]!;
+}
+
+/** What the CrossGuard pack reports about every resource of a run, each as `policy: message`. */
+export async function policyViolations(run: Run): Promise<string[]> {
+  const violations: string[] = [];
+  for (const resource of run.resources) {
+    for (const policy of policies) {
+      for (const validate of [policy.validateResource ?? []].flat()) {
+        await validate(
+          {
+            type: resource.type,
+            name: resource.name,
+            urn: `urn:pulumi:test::vitana-oasis::${resource.type}::${resource.name}`,
+            props: resource.inputs,
+            opts: {} as any,
+            stackTags: new Map(),
+            isType: () => false,
+            asType: () => undefined,
+            getConfig: <C extends object>() => ({}) as C,
+            notApplicable: () => {
+              throw new Error('not applicable');
+            },
+          },
+          (message) => violations.push(`${policy.name}: ${message}`),
+        );
+      }
+    }
+  }
+  return violations;
 }

@@ -25,6 +25,7 @@ const devStack = parse(read('Pulumi.dev.yaml')) as { config: Record<string, unkn
 const PLAIN_KEYS = [
   'vtid', 'layer', 'module', 'region', 'gatewayImage', 'watcherImage', 'minInstances', 'memory',
   'publicRead', 'pollSchedule', 'githubRepositories', 'deletionProtection',
+  'reconcileHooks', 'reconcileIntervalMinutes', 'reconcileGithubAppId', 'reconcileGithubAppInstallationId',
 ];
 const SECRET_KEYS = ['supabaseUrl', 'supabaseServiceRole', 'supabaseDbUrl', 'supabaseJwtSecret'];
 
@@ -52,6 +53,7 @@ describe('Pulumi.yaml', () => {
       expect(project.config[key]!.default, key).toEqual(DEFAULTS[key as keyof typeof DEFAULTS]);
     }
     expect(project.config.githubRepositories!.items).toEqual({ type: 'string' });
+    expect(project.config.reconcileHooks!.items).toEqual({ type: 'string' });
   });
 
   it('marks the Supabase values secret, without a (plain-text) default', () => {

@@ -4,14 +4,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, startTestGateway } from '../helpers/gateway.js';
+import { HAS_PG } from '../helpers/db.js';
+import { startFakeGithub } from '../helpers/github-rest-server.js';
 import { startLoggingServer } from '../helpers/logging-server.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/process.js';
-import { serviceToken } from '../helpers/tokens.js';
+import { serviceToken, TEST_WEBHOOK_SECRET } from '../helpers/tokens.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { variant } from '../watcher/fixtures.js';
 
 /**
- * The container runs `node dist/gateway.js` / `node dist/watcher.js` (runtime/Dockerfile). With no
+ * The container runs `node dist/gateway.js` / `dist/watcher.js` / `dist/reconciler.js` (runtime/Dockerfile). With no
  * Docker engine here, this proves the same artefacts: build them, run them with plain node, ask health.
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -98,6 +100,29 @@ describe('bundled services', () => {
       expect(await watcher.stop('SIGTERM')).toBe(0);
     } finally {
       await Promise.all([logging.close(), gateway.close()]);
+    }
+  });
+
+  it.runIf(HAS_PG)('node dist/reconciler.js, laid out as the image, redelivers a failed delivery into the gateway through the bundled octokit', async () => {
+    const token = 'ghp_bundletesttoken0123456789abcdefghij';
+    const [github, gateway] = await Promise.all([startFakeGithub({ token }), startTestGateway({ backend: 'pg' })]);
+    try {
+      github.addHook('repo:acme/bundle/1');
+      github.onAttempt({ kind: 'deliver', url: gateway.url, secret: TEST_WEBHOOK_SECRET });
+      const failed = github.addDelivery('repo:acme/bundle/1', { event: 'push', statusCode: 502 });
+      const reconciler = await spawnGateway({
+        entry: 'dist/reconciler.js',
+        cwd: assembleImage(),
+        env: { DATABASE_URL: gateway.databaseUrl!, RECONCILE_HOOKS: 'repo:acme/bundle/1', GITHUB_TOKEN: token, GITHUB_API_URL: github.url },
+      });
+      running.push(reconciler);
+      const pass = await fetch(`${reconciler.url}/reconcile`, { method: 'POST' });
+      expect(await json(pass)).toMatchObject({ ok: true, totals: { redelivered: 1 } });
+      const stored = await gateway.db.query('select kind from public.oasis_events where external_id = $1', [failed.guid]);
+      expect(stored.rows).toEqual([{ kind: 'push' }]);
+      expect(await reconciler.stop('SIGTERM')).toBe(0);
+    } finally {
+      await Promise.all([github.close(), gateway.close()]);
     }
   });
 });

@@ -1,0 +1,27 @@
+/**
+ * The delivery reconciler service (Cloud Run `delivery-reconciler`; `npm run start:reconciler`): config
+ * once, listen on PORT for Cloud Scheduler's POST /reconcile, stop gracefully on SIGTERM or SIGINT. A bad
+ * setting is one CRITICAL log line naming it, and exit code 1.
+ */
+import { createLogger } from '../log.js';
+import { stopOnSignals } from '../stop-on-signals.js';
+import { describeConfig } from './config.js';
+import { loadConfigOrExit, startReconciler } from './start.js';
+
+const logger = createLogger({ service: 'vitana-delivery-reconciler' });
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(logger);
+  const reconciler = await startReconciler(config, { logger });
+  logger.info('reconciler listening', { port: reconciler.port, ...describeConfig(config) });
+
+  stopOnSignals(logger, async () => {
+    await reconciler.shutdown();
+    logger.info('delivery reconciler stopped');
+  });
+}
+
+main().catch((error: unknown) => {
+  logger.log('CRITICAL', 'delivery reconciler failed to start', { error });
+  process.exit(1);
+});
