@@ -17,6 +17,12 @@ export function localSecretsPath(dataDir: string): string {
   return `${dataDir.replace(/\/+$/, '')}.secrets.json`;
 }
 
+/** The local mode's stored secrets, or null when this data folder has none yet (for `npm run token`). */
+export function readLocalSecrets(dataDir: string): StoredSecrets | null {
+  const path = localSecretsPath(dataDir);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as StoredSecrets) : null;
+}
+
 function loadOrCreate(path: string): { secrets: StoredSecrets; created: boolean } {
   if (existsSync(path)) return { secrets: JSON.parse(readFileSync(path, 'utf8')) as StoredSecrets, created: false };
   const secrets: StoredSecrets = {

@@ -60,8 +60,8 @@ export interface Database extends Session {
   close(): Promise<void>;
 }
 
-/** The PostgreSQL roles our requests run as, the same ones Supabase has. */
-export type DbRole = 'service_role' | 'authenticated' | 'anon';
+/** The PostgreSQL roles our requests run as: Supabase's three, and oasis_reader (migrations/008). */
+export type DbRole = 'service_role' | 'authenticated' | 'anon' | 'oasis_reader';
 
 export interface DbIdentity {
   role: DbRole;

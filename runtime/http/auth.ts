@@ -12,12 +12,15 @@ import type { KeySource, SigningAlgorithm } from './jwks.js';
 /**
  * Who is calling. Tokens are JWTs as Supabase issues them: signed by one of the project's signing keys
  * (ES256/RS256, public keys from its JWKS) or, in the legacy system, HS256 with the JWT secret. Claims:
- * `role` is `service_role` or `authenticated`; the tenant is `tenant` or `app_metadata.tenant`; admins
+ * `role` is `service_role`, `authenticated`, or `oasis_reader` (a read-only credential, e.g. for a wall
+ * screen: `npm run token -- --read-only`); the tenant is `tenant` or `app_metadata.tenant`; admins
  * have `app_metadata.role = 'admin'` or `is_admin: true`.
  */
 export type Caller =
   | { kind: 'service'; role: 'service_role'; subject: string; claims: Record<string, unknown> }
   | { kind: 'user'; role: 'authenticated'; subject: string; tenant: string | null; isAdmin: boolean; claims: Record<string, unknown> }
+  /** Reads every tenant's rows, writes nothing: enforced by the database role's grants (policies/008). */
+  | { kind: 'reader'; role: 'oasis_reader'; subject: string; claims: Record<string, unknown> }
   | { kind: 'public' };
 
 export type Access = 'read' | 'write';
@@ -76,6 +79,7 @@ export function callerFromClaims(claims: Record<string, unknown>): Caller | null
   const appMetadata = record(claims.app_metadata);
   const subject = stringClaim(claims.email) ?? stringClaim(claims.sub) ?? String(claims.role);
   if (claims.role === 'service_role') return { kind: 'service', role: 'service_role', subject, claims };
+  if (claims.role === 'oasis_reader') return { kind: 'reader', role: 'oasis_reader', subject, claims };
   if (claims.role === 'authenticated') {
     return {
       kind: 'user',
@@ -182,6 +186,10 @@ export function authenticate(options: AuthOptions, access: Access): MiddlewareHa
         return next();
       }
       throw forbidden('forbidden_role', `role "${String(claims.role)}" may not use this API`);
+    }
+    if (caller.kind === 'reader' && access === 'write') {
+      // The database would refuse the write too (no grant); answering here keeps it a clear 403.
+      throw forbidden('read_only_token', 'this token may only read (role oasis_reader)');
     }
     if (caller.kind === 'user' && hasMalformedTenantClaim(claims)) {
       throw forbidden('invalid_tenant_claim', 'the token\'s tenant claim must be a string');
