@@ -15,11 +15,16 @@ export interface OperatorToken {
   expiresAt: Date;
 }
 
-export async function localOperatorToken(jwtSecret: string, now: Date): Promise<OperatorToken> {
+/** A service-role token; `subject` (the `sub` claim) is the actor the gateway records for its writes. */
+export async function serviceRoleToken(jwtSecret: string, subject: string, ttlSeconds: number, now: Date): Promise<OperatorToken> {
   const iat = Math.floor(now.getTime() / 1000);
-  const exp = iat + LOCAL_TOKEN_TTL_SECONDS;
-  const token = await sign({ role: 'service_role', sub: 'local-operator', iat, exp }, jwtSecret, 'HS256');
+  const exp = iat + ttlSeconds;
+  const token = await sign({ role: 'service_role', sub: subject, iat, exp }, jwtSecret, 'HS256');
   return { token, expiresAt: new Date(exp * 1000) };
+}
+
+export function localOperatorToken(jwtSecret: string, now: Date): Promise<OperatorToken> {
+  return serviceRoleToken(jwtSecret, 'local-operator', LOCAL_TOKEN_TTL_SECONDS, now);
 }
 
 function secretsLine(local: LocalSecrets | null): string[] {

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, startTestGateway } from '../helpers/gateway.js';
-import { startLoggingServer } from '../helpers/logging-server.js';
+import { startLoggingServer } from '../../scripts/demo/cloud-logging-server.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/process.js';
 import { serviceToken } from '../helpers/tokens.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
