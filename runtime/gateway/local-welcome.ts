@@ -47,6 +47,8 @@ export function localWelcome(url: string, operator: OperatorToken, local: LocalS
     `    curl -s -X POST "$GW/events/ingest" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\`,
     `      -d '{"source":"demo","kind":"hello","status":"success","vtid":"VTID-2026-0001","title":"first event"}'`,
     `    curl -s "$GW/api/v1/oasis/events?vtid=VTID-2026-0001" -H "Authorization: Bearer $TOKEN"`,
+    '  Watch a PR -> CI -> deploy story fill the console (in another terminal, after the export above):',
+    '    npm run demo',
     '',
   ];
   return lines.join('\n') + '\n';

@@ -16,8 +16,8 @@ import { Narrator, StoryRefused } from './narrator.js';
 import { DemoUsageError, parseDemoOptions, USAGE } from './options.js';
 import { playStory } from './story.js';
 
-/** The story's own writes need minutes; the console link printed for a person stays valid for a day. */
-const WRITER_TTL_SECONDS = 15 * 60;
+/** The story's writes: long enough for its slowest pace (24 steps at --pace-ms 60000); the console link printed for a person stays valid for a day. */
+const WRITER_TTL_SECONDS = 3600;
 const CONSOLE_TTL_SECONDS = 24 * 3600;
 
 const out = (line = '') => process.stdout.write(line + '\n');
@@ -75,9 +75,9 @@ async function main(): Promise<number> {
     void cleanUp().finally(() => process.exit(130));
   });
 
-  let vtid: string | null = null;
+  let vtid: string;
   try {
-    await playStory({ gateway, token, webhookSecret: found.secrets.githubWebhook, narrator, deploys, builder, deployer }, (id) => (vtid = id));
+    vtid = await playStory({ gateway, token, webhookSecret: found.secrets.githubWebhook, narrator, deploys, builder, deployer });
   } catch (error) {
     if (!(error instanceof StoryRefused)) throw error;
     const { answer } = error;

@@ -1,4 +1,5 @@
 import { beatStep, deliveryStep, ledgerStep, pollStep } from './answers.js';
+import type { LogEntryJson } from './cloud-logging-server.js';
 import { deployRequested, revisionReady } from './cloud-run-entries.js';
 import type { DemoAgent } from './demo-agent.js';
 import { callGateway } from './gateway-api.js';
@@ -26,11 +27,16 @@ export interface StoryCast {
   deployer: DemoAgent;
 }
 
-export async function playStory(cast: StoryCast, onVtid: (vtid: string) => void): Promise<string> {
+/** Plays the story to its end and returns its task's VTID; throws StoryRefused at the first step the gateway refuses. */
+export async function playStory(cast: StoryCast): Promise<string> {
   const { gateway, token, narrator, builder, deployer } = cast;
   let vtid = '';
-  const github = (what: string, delivery: () => GithubDelivery) =>
-    narrator.step('github', what, async () => deliveryStep(await sendDelivery(gateway, cast.webhookSecret, delivery())));
+  // Each delivery is built when it is sent, so its times are the moment it happens.
+  const github = (what: string, delivery: (now: Date) => GithubDelivery) =>
+    narrator.step('github', what, async () => deliveryStep(await sendDelivery(gateway, cast.webhookSecret, delivery(new Date()))));
+  // Cloud Run writes the entry, then the watcher polls it (as Cloud Scheduler makes it do every minute).
+  const cloudRun = (what: string, entry: (now: Date) => LogEntryJson) =>
+    narrator.step('cloudrun', what, async () => pollStep(await cast.deploys.record(entry(new Date()))));
   const ledger = (what: string, method: 'POST' | 'PATCH', path: string, body: unknown, expected: number) =>
     narrator.step('ledger', what, async () => {
       const answer = await callGateway(gateway, token, method, path, body);
@@ -39,32 +45,29 @@ export async function playStory(cast: StoryCast, onVtid: (vtid: string) => void)
     });
 
   await ledger('POST /vtid/create: register the task', 'POST', '/vtid/create', { taskFamily: 'feature', taskType: 'console', description: CHANGE }, 201);
-  onVtid(vtid);
   const facts = storyFacts(vtid);
   const { failingTest, passingTest } = facts.runs;
   const pr = `#${facts.prNumber}`;
 
   await narrator.step('agent', `${builder.name} picks up ${vtid}`, async () => beatStep(await builder.work(vtid)));
   await ledger(`PATCH /vtid/${vtid}: active`, 'PATCH', `/vtid/${vtid}`, { status: 'active', assignedTo: builder.name }, 200);
-  await github(`pull_request opened ${pr}`, () => pullRequestOpened(facts, new Date()));
-  await github(`workflow_run TEST #${failingTest.number} queued`, () => testRun(facts, failingTest, 'queued', new Date()));
-  await github(`workflow_run TEST #${failingTest.number} in_progress`, () => testRun(facts, failingTest, 'in_progress', new Date()));
-  await github(`workflow_run TEST #${failingTest.number} completed: failure`, () => testRun(facts, failingTest, 'failure', new Date()));
-  await github(`pull_request synchronize ${pr}: the fix is pushed`, () => pullRequestSynchronized(facts, new Date()));
-  await github(`workflow_run TEST #${passingTest.number} queued`, () => testRun(facts, passingTest, 'queued', new Date()));
-  await github(`workflow_run TEST #${passingTest.number} in_progress`, () => testRun(facts, passingTest, 'in_progress', new Date()));
-  await github(`workflow_run TEST #${passingTest.number} completed: success`, () => testRun(facts, passingTest, 'success', new Date()));
-  await github(`pull_request closed ${pr}: merged`, () => pullRequestMerged(facts, new Date()));
-  await github(`push to main ${facts.commits.merge.sha.slice(0, 7)}`, () => pushToMain(facts, new Date()));
+  await github(`pull_request opened ${pr}`, (now) => pullRequestOpened(facts, now));
+  await github(`workflow_run TEST #${failingTest.number} queued`, (now) => testRun(facts, failingTest, 'queued', now));
+  await github(`workflow_run TEST #${failingTest.number} in_progress`, (now) => testRun(facts, failingTest, 'in_progress', now));
+  await github(`workflow_run TEST #${failingTest.number} completed: failure`, (now) => testRun(facts, failingTest, 'failure', now));
+  await github(`pull_request synchronize ${pr}: the fix is pushed`, (now) => pullRequestSynchronized(facts, now));
+  await github(`workflow_run TEST #${passingTest.number} queued`, (now) => testRun(facts, passingTest, 'queued', now));
+  await github(`workflow_run TEST #${passingTest.number} in_progress`, (now) => testRun(facts, passingTest, 'in_progress', now));
+  await github(`workflow_run TEST #${passingTest.number} completed: success`, (now) => testRun(facts, passingTest, 'success', now));
+  await github(`pull_request closed ${pr}: merged`, (now) => pullRequestMerged(facts, now));
+  await github(`push to main ${facts.commits.merge.sha.slice(0, 7)}`, (now) => pushToMain(facts, now));
   await narrator.step('agent', `${builder.name} is done with ${vtid}`, async () => beatStep(await builder.idle()));
-  await github(`workflow_run DEPLOY #${facts.runs.deploy.number} queued`, () => deployRun(facts, 'queued', new Date()));
+  await github(`workflow_run DEPLOY #${facts.runs.deploy.number} queued`, (now) => deployRun(facts, 'queued', now));
   await narrator.step('agent', `${deployer.name} picks up ${vtid}`, async () => beatStep(await deployer.work(vtid)));
-  await github(`workflow_run DEPLOY #${facts.runs.deploy.number} in_progress`, () => deployRun(facts, 'in_progress', new Date()));
-  await narrator.step('cloudrun', `audit log: ${facts.service} ReplaceService accepted`, async () =>
-    pollStep(await cast.deploys.record(deployRequested(facts, new Date()))),
-  );
-  await narrator.step('cloudrun', `audit log: ${facts.revision} Ready`, async () => pollStep(await cast.deploys.record(revisionReady(facts, new Date()))));
-  await github(`workflow_run DEPLOY #${facts.runs.deploy.number} completed: success`, () => deployRun(facts, 'success', new Date()));
+  await github(`workflow_run DEPLOY #${facts.runs.deploy.number} in_progress`, (now) => deployRun(facts, 'in_progress', now));
+  await cloudRun(`audit log: ${facts.service} ReplaceService accepted`, (now) => deployRequested(facts, now));
+  await cloudRun(`audit log: ${facts.revision} Ready`, (now) => revisionReady(facts, now));
+  await github(`workflow_run DEPLOY #${facts.runs.deploy.number} completed: success`, (now) => deployRun(facts, 'success', now));
   await narrator.step('agent', `${deployer.name} is done with ${vtid}`, async () => beatStep(await deployer.idle()));
   await ledger(`PATCH /vtid/${vtid}: complete`, 'PATCH', `/vtid/${vtid}`, { status: 'complete' }, 200);
   await narrator.step('agent', `${builder.name} shuts down`, async () => beatStep(await builder.stop()));
