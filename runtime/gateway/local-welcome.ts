@@ -15,11 +15,16 @@ export interface OperatorToken {
   expiresAt: Date;
 }
 
-export async function localOperatorToken(jwtSecret: string, now: Date): Promise<OperatorToken> {
+/** A service-role token; `subject` (the `sub` claim) is the actor the gateway records for its writes. */
+export async function serviceRoleToken(jwtSecret: string, subject: string, ttlSeconds: number, now: Date): Promise<OperatorToken> {
   const iat = Math.floor(now.getTime() / 1000);
-  const exp = iat + LOCAL_TOKEN_TTL_SECONDS;
-  const token = await sign({ role: 'service_role', sub: 'local-operator', iat, exp }, jwtSecret, 'HS256');
+  const exp = iat + ttlSeconds;
+  const token = await sign({ role: 'service_role', sub: subject, iat, exp }, jwtSecret, 'HS256');
   return { token, expiresAt: new Date(exp * 1000) };
+}
+
+export function localOperatorToken(jwtSecret: string, now: Date): Promise<OperatorToken> {
+  return serviceRoleToken(jwtSecret, 'local-operator', LOCAL_TOKEN_TTL_SECONDS, now);
 }
 
 function secretsLine(local: LocalSecrets | null): string[] {
@@ -42,6 +47,8 @@ export function localWelcome(url: string, operator: OperatorToken, local: LocalS
     `    curl -s -X POST "$GW/events/ingest" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\`,
     `      -d '{"source":"demo","kind":"hello","status":"success","vtid":"VTID-2026-0001","title":"first event"}'`,
     `    curl -s "$GW/api/v1/oasis/events?vtid=VTID-2026-0001" -H "Authorization: Bearer $TOKEN"`,
+    '  Watch a PR -> CI -> deploy story fill the console (in another terminal, after the export above):',
+    '    npm run demo',
     '',
   ];
   return lines.join('\n') + '\n';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, startTestGateway } from '../helpers/gateway.js';
 import { HAS_PG } from '../helpers/db.js';
 import { startFakeGithub } from '../helpers/github-rest-server.js';
-import { startLoggingServer } from '../helpers/logging-server.js';
+import { startLoggingServer } from '../../scripts/demo/cloud-logging-server.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/process.js';
 import { serviceToken, TEST_WEBHOOK_SECRET } from '../helpers/tokens.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';

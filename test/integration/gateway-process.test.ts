@@ -119,6 +119,7 @@ describe('gateway process', () => {
     expect(banner).toContain(`Live Console:  ${first.url}/?access_token=${token}`);
     expect(banner).toContain(`export GW=${first.url} TOKEN=${token}`);
     expect(banner).toContain('curl -s -X POST "$GW/events/ingest" -H "Authorization: Bearer $TOKEN"');
+    expect(banner).toContain('    npm run demo\n');
     expect(banner).toMatch(/Generated for local use .*SUPABASE_JWT_SECRET, GITHUB_WEBHOOK_SECRET/);
     // The token expires (in 7 days), and the banner says when.
     const claims = JSON.parse(Buffer.from(token!.split('.')[1]!, 'base64url').toString()) as { iat: number; exp: number };

@@ -12,7 +12,7 @@ import {
   type DeployEvent,
 } from '../../runtime/watcher/audit-log.js';
 import { AUDIT_LOG_TYPE_URL, decodeAuditLogBytes, encodeAuditLogJson } from '../../runtime/watcher/proto.js';
-import { toWireEntry } from '../helpers/logging-server.js';
+import { toWireEntry } from '../../scripts/demo/cloud-logging-server.js';
 import { fixture, FIXTURE_NAMES, type FixtureName } from './fixtures.js';
 
 /** A fixture as decodeLogEntry sees it: the fixture's JSON with protoPayload still JSON (REST-like). */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { LogEntryJson } from '../helpers/logging-server.js';
+import type { LogEntryJson } from '../../scripts/demo/cloud-logging-server.js';
 
 /** Audit-log fixtures in the proto3-JSON shape `gcloud logging read --format=json` prints. */
 

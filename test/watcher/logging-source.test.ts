@@ -10,14 +10,14 @@ import {
   type LoggingSourceOptions,
   type LogSource,
 } from '../../runtime/watcher/logging-source.js';
-import { startLoggingServer, type FakeLoggingServer } from '../helpers/logging-server.js';
+import { startLoggingServer, type LocalLoggingServer } from '../../scripts/demo/cloud-logging-server.js';
 import { allFixtures, fixture } from './fixtures.js';
 
 /** The real @google-cloud/logging client against the local gRPC LoggingServiceV2. */
 
 const FILTER = 'timestamp >= "2026-03-14T09:00:00.000Z" AND timestamp <= "2026-03-14T11:00:00.000Z"';
 
-let server: FakeLoggingServer;
+let server: LocalLoggingServer;
 const sources: LogSource[] = [];
 
 function source(options: Partial<LoggingSourceOptions> = {}): LogSource {

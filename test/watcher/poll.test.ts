@@ -6,7 +6,7 @@ import { loadWatcherConfig } from '../../runtime/watcher/config.js';
 import { startWatcher, type RunningWatcher, type StartWatcherOptions } from '../../runtime/watcher/start.js';
 import { contractFetch } from '../helpers/contract.js';
 import { json, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { startLoggingServer, type FakeLoggingServer, type LogEntryJson } from '../helpers/logging-server.js';
+import { startLoggingServer, type LocalLoggingServer, type LogEntryJson } from '../../scripts/demo/cloud-logging-server.js';
 import { allFixtures, variant } from './fixtures.js';
 
 /**
@@ -18,7 +18,7 @@ import { allFixtures, variant } from './fixtures.js';
 const NOW = new Date('2026-03-14T10:30:00.000Z');
 const PROJECT = 'vitana-dev';
 
-let logging: FakeLoggingServer;
+let logging: LocalLoggingServer;
 let gateway: TestGateway;
 const watchers: RunningWatcher[] = [];
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnGateway } from '../helpers/process.js';
-import { startLoggingServer, type FakeLoggingServer } from '../helpers/logging-server.js';
+import { startLoggingServer, type LocalLoggingServer } from '../../scripts/demo/cloud-logging-server.js';
 import { json, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 /**
@@ -10,7 +10,7 @@ import { json, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 
 const ENTRY = 'runtime/watcher/server.ts';
 
-let logging: FakeLoggingServer;
+let logging: LocalLoggingServer;
 let gateway: TestGateway;
 
 beforeAll(async () => {

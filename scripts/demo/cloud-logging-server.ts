@@ -1,14 +1,15 @@
 /**
- * A local Cloud Logging stand-in: a plaintext gRPC server implementing
+ * A local Cloud Logging server: a plaintext gRPC server implementing
  * `google.logging.v2.LoggingServiceV2/ListLogEntries` from the protos shipped in
- * `@google-cloud/logging-api` (imports resolved from google-gax's protos). It serves LogEntry fixtures
- * written in the proto3-JSON shape `gcloud logging read --format=json` prints, encoding each
- * `protoPayload` as a `google.protobuf.Any` holding a serialized `google.cloud.audit.AuditLog`, the way
- * the real service sends it.
+ * `@google-cloud/logging-api` (imports resolved from google-gax's protos), so the real watcher and the
+ * real @google-cloud/logging client can run on a laptop (`CLOUD_LOGGING_ENDPOINT`). `npm run demo` and
+ * the watcher's tests use it. It serves LogEntry objects written in the proto3-JSON shape
+ * `gcloud logging read --format=json` prints, encoding each `protoPayload` as a `google.protobuf.Any`
+ * holding a serialized `google.cloud.audit.AuditLog`, the way the real service sends it.
  *
  * It applies the `timestamp >= "…"` / `timestamp <= "…"` bounds of the filter (nothing else of the
  * filter language), orders by timestamp as asked, pages with an offset token, records every request,
- * and can be told to fail the next N calls (or every call) with a gRPC status code.
+ * and can be told to fail the next N calls (or every call) with a gRPC status code (for tests).
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -40,7 +41,7 @@ export interface RecordedListRequest {
 /** A LogEntry in proto3-JSON shape, as `gcloud logging read --format=json` prints it. */
 export type LogEntryJson = Record<string, unknown> & { insertId: string; timestamp: string };
 
-export interface FakeLoggingServer {
+export interface LocalLoggingServer {
   /** host:port, for CLOUD_LOGGING_ENDPOINT. */
   endpoint: string;
   port: number;
@@ -99,7 +100,7 @@ function timestampBounds(filter: string): { from?: bigint; to?: bigint } {
   return bounds;
 }
 
-export async function startLoggingServer(): Promise<FakeLoggingServer> {
+export async function startLoggingServer(): Promise<LocalLoggingServer> {
   const { loggingProtos, commonProtos } = protoDirs();
   const definition = protoLoader.loadSync('google/logging/v2/logging.proto', {
     includeDirs: [loggingProtos, commonProtos],
@@ -159,7 +160,7 @@ export async function startLoggingServer(): Promise<FakeLoggingServer> {
 
   const server = new grpc.Server();
   const unimplemented: grpc.handleUnaryCall<unknown, unknown> = (_call, callback) =>
-    callback({ code: grpc.status.UNIMPLEMENTED, details: 'not in the fake' } as grpc.ServiceError);
+    callback({ code: grpc.status.UNIMPLEMENTED, details: 'not served by the local Cloud Logging server' } as grpc.ServiceError);
   const handlers: grpc.UntypedServiceImplementation = {};
   for (const name of Object.keys(service)) handlers[name] = unimplemented;
   handlers.ListLogEntries = listLogEntries;
@@ -187,7 +188,7 @@ export async function startLoggingServer(): Promise<FakeLoggingServer> {
       maxPageSize = size;
     },
     failWith: (code, times = Infinity, options = {}) => {
-      failure = { code, remaining: times, message: options.message ?? `fake failure ${grpc.status[code]}`, skip: options.skip ?? 0 };
+      failure = { code, remaining: times, message: options.message ?? `injected failure ${grpc.status[code]}`, skip: options.skip ?? 0 };
     },
     clearFailures: () => {
       failure = undefined;
