@@ -19,6 +19,7 @@ import { createRouter, jsonResponse } from '../http/router.js';
 import type { Logger } from '../log.js';
 import { LedgerCreator } from '../vtid/ledger-creator.js';
 import { vtidRoutes } from '../vtid/routes.js';
+import { timelineRoutes } from '../timeline/routes.js';
 import { healthRoutes } from './health-routes.js';
 import { gatewayDocument } from './openapi-document.js';
 
@@ -55,6 +56,7 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
   const transactions = new BatchedTransactions(deps.db);
   app.route('/', agentRoutes({ db: deps.db, transactions, auth, clock }));
   app.route('/', vtidRoutes({ db: deps.db, transactions, creator: new LedgerCreator(deps.db), auth, clock, maxBodyBytes: deps.config.ingestMaxBytes }));
+  app.route('/', timelineRoutes({ db: deps.db, auth }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
