@@ -1,3 +1,4 @@
+import { prng } from '../../bench/data/events-csv.js';
 import type { NewEvent } from '../../runtime/events/new-event.js';
 
 /**
@@ -8,17 +9,6 @@ import type { NewEvent } from '../../runtime/events/new-event.js';
  * event), and two tenants. Deterministic (seeded). Returned in shuffled order: arrival order is not
  * time order.
  */
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const HISTORY_START = Date.parse('2026-03-01T00:00:00Z');
 export const HISTORY_DAYS = 20;
