@@ -1,31 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/db.js';
 import { json, startTestGateway, type TestGateway } from '../helpers/gateway.js';
-import { githubFixture, postWebhook } from '../helpers/github.js';
+import { deliverRun } from '../helpers/workflow-runs.js';
 import { userToken } from '../helpers/tokens.js';
 
 /** GET /api/v1/oasis/board over real HTTP: signed workflow_run deliveries and Cloud Run deploy events. */
-
-/** A workflow_run delivery of run `number` (its own run id), in the given state. */
-export function workflowRun(number: number, state: 'in_progress' | 'success' | 'failure', workflow = 'TEST') {
-  const { event, payload } = githubFixture('workflow_run.completed');
-  const run = structuredClone(payload.workflow_run) as Record<string, unknown>;
-  Object.assign(run, {
-    id: 9_000_000 + number,
-    run_number: number,
-    name: workflow,
-    status: state === 'in_progress' ? 'in_progress' : 'completed',
-    conclusion: state === 'in_progress' ? null : state,
-    html_url: `https://github.com/vitana-platform/vitana-oasis/actions/runs/${9_000_000 + number}`,
-  });
-  return { event, payload: { ...payload, action: state === 'in_progress' ? 'in_progress' : 'completed', workflow_run: run } };
-}
-
-export async function deliverRun(url: string, number: number, state: 'in_progress' | 'success' | 'failure', workflow = 'TEST'): Promise<number> {
-  const res = await postWebhook(url, workflowRun(number, state, workflow));
-  expect(res.status).toBe(200);
-  return (await json(res)).id as number;
-}
 
 describe.each(BACKENDS)('GET /api/v1/oasis/board on %s', (backend) => {
   let gw: TestGateway;

@@ -109,6 +109,8 @@ describe('OpenAPI documents', () => {
         '/api/v1/agents',
         '/api/v1/agents/heartbeat',
         '/',
+        '/console/timeline',
+        '/console/board',
       ]),
     );
     expect(Object.keys(oasis.paths).sort()).toEqual(['/api/v1/agents', '/api/v1/agents/heartbeat', '/api/v1/devhub/feed', '/api/v1/oasis/board', '/api/v1/oasis/events', '/api/v1/oasis/metrics', '/events/ingest']);
