@@ -18,27 +18,30 @@
 -- Events are append-only in practice; an UPDATE or DELETE of events (service_role only) is not
 -- followed: run the rebuild after one.
 
+-- Keys are "C"-collated: the metrics sort and partition by them, byte order is enough and far cheaper.
 create table public.oasis_deployments (
-  tenant   text not null,
-  service  text not null,
+  tenant   text collate "C" not null,
+  service  text collate "C" not null,
   -- The revision, or 'event:<id>' for an outcome that names none (a refused request).
-  rollout  text not null,
+  rollout  text collate "C" not null,
   event_id bigint not null,
   at       timestamptz not null,
   status   text not null check (status in ('success', 'failure')),
-  vtid     text not null,
+  vtid     text collate "C" not null,
   layer    text,
   module   text,
   primary key (tenant, service, rollout)
 );
 create index oasis_deployments_at_idx on public.oasis_deployments (at, event_id);
-create index oasis_deployments_vtid_idx on public.oasis_deployments (tenant, vtid, at) where status = 'success';
+-- The metrics' two ordered reads: each change's first deployment, and each service's rollouts newest first.
+create index oasis_deployments_vtid_idx on public.oasis_deployments (tenant, vtid, at, event_id) where status = 'success';
+create index oasis_deployments_service_idx on public.oasis_deployments (tenant, service, at desc, event_id desc);
 
 create table public.oasis_change_starts (
-  tenant   text not null,
-  vtid     text not null,
+  tenant   text collate "C" not null,
+  vtid     text collate "C" not null,
   -- '' when the event names no repository.
-  repo     text not null,
+  repo     text collate "C" not null,
   first_at timestamptz not null,
   primary key (tenant, vtid, repo)
 );

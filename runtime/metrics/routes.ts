@@ -5,7 +5,7 @@ import { authenticate, dbIdentity, type AuthOptions } from '../http/auth.js';
 import { badRequest } from '../http/errors.js';
 import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';
 import { fourKeys } from './figures.js';
-import { metricsStatement, readAggregates } from './repository.js';
+import { METRICS_WORK_MEM, metricsStatement, readAggregates } from './repository.js';
 import { MetricsQuerySchema, MetricsResponseSchema } from './schema.js';
 import { resolveWindow, windowLengthDays } from './window.js';
 
@@ -40,7 +40,7 @@ export function metricsRoutes(deps: MetricsRoutesDeps) {
     if (!resolved.ok) throw badRequest('invalid_window', resolved.message);
     const { window } = resolved;
     const filters = { service: q.service, repo: q.repo, layer: q.layer, module: q.module };
-    const [result] = await batchAsRole(deps.db, dbIdentity(c.get('caller')), [metricsStatement(window, filters)]);
+    const [, result] = await batchAsRole(deps.db, dbIdentity(c.get('caller')), [METRICS_WORK_MEM, metricsStatement(window, filters)]);
     return c.json(
       {
         ok: true as const,
