@@ -107,7 +107,7 @@ describe.skipIf(!HAS_CHROMIUM)(HAS_CHROMIUM ? 'Timeline, board and console fixes
     await page.locator('#event-rows a.vtid-link', { hasText: FAMILY }).first().click();
     await page.waitForURL(/\/console\/timeline\?vtid=DEV-CICDL-0031$/);
     await page.locator('section.phase[data-phase="ci"] [data-step-id="run:13458021977:1"]').waitFor();
-    expect(await page.locator('section.phase').evaluateAll((sections) => sections.map((s) => (s as HTMLElement).dataset.phase))).toEqual(['change', 'ci', 'deploy']);
+    expect(await page.locator('section.phase').evaluateAll((sections) => sections.map((s) => (s as HTMLElement).dataset.phase))).toEqual(['change', 'ci', 'deploy', 'agents']);
     expect(await page.locator('section.phase[data-phase="ci"] .duration').first().textContent()).toBe('3 min 38 s');
     expect(await page.locator('section.phase svg.bar rect').count()).toBeGreaterThanOrEqual(4);
     expect(await page.locator('[data-step-id="run:13458021977:1"] a').textContent()).toBe('TEST run #214');

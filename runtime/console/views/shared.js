@@ -71,7 +71,7 @@ const Oasis = (() => {
   function statusEl(status) {
     const el = document.createElement('span');
     el.className = 'status status-' + String(status).replace(/[^a-z_]/g, '');
-    el.textContent = String(status).replace('_', ' ');
+    el.textContent = String(status);
     return el;
   }
   function cell(label, content, className) {
