@@ -5,6 +5,7 @@ import type { ColdStartResult } from './scenarios/cold-start.js';
 import type { FanoutScenarioResult } from './scenarios/fanout.js';
 import { BODY_SIZES, type IngestResult, type SizeResult } from './scenarios/ingest.js';
 import type { LiveScenarioResult } from './scenarios/live.js';
+import type { MetricsScenarioResult } from './scenarios/metrics.js';
 import type { QueryResult } from './scenarios/query.js';
 import type { VtidRun } from './scenarios/vtid.js';
 
@@ -21,6 +22,7 @@ export interface ScenarioResults {
   query?: QueryResult;
   vtid?: { one: VtidRun; two: VtidRun };
   coldStart?: ColdStartResult;
+  metrics?: MetricsScenarioResult;
 }
 
 export type Verdict = 'met' | 'not met' | 'info' | 'CHECK FAILED' | 'skipped' | 'error';
@@ -164,6 +166,21 @@ export function buildTable(s: ScenarioResults, errors: Record<string, string>, w
   if (cold) {
     rows.push({ scenario: '7 cold start', figure: `${ms(cold.medianMs)} (median of ${cold.runs.length})`, peer: '', ratio: '', target: '< 500 ms', result: verdict(true, cold.medianMs < 500), check: cold.runs.map((x) => `${x}`).join(' / ') + ' ms' });
   } else missing('7 cold start', 'coldStart');
+
+  const m = s.metrics;
+  if (m) {
+    for (const shape of m.shapes) {
+      rows.push({
+        scenario: `8 metrics ${shape.name}, ${n0(m.rows)} rows`,
+        figure: `p50 ${ms(shape.latencyMs.p50)} p95 ${ms(shape.latencyMs.p95)}`,
+        peer: '',
+        ratio: '',
+        target: 'p95 < 200 ms',
+        result: verdict(shape.failed === 0, shape.latencyMs.p95 < 200),
+        check: `${shape.requests} requests, ${shape.failed} failed; ${n0(m.rollouts)} rollouts, ${n0(m.changeStarts)} change starts`,
+      });
+    }
+  } else missing('8 metrics', 'metrics');
   return rows;
 }
 

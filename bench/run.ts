@@ -6,7 +6,7 @@
 //   npm run bench                            # full run (about 7 minutes on 2 cores)
 //   npm run bench -- --update-readme         # also replace the table in README.md
 //   BENCH_SCALE=smoke BENCH_RESULTS=/tmp/r.json npm run bench
-//   BENCH_ONLY=query,coldStart npm run bench # some scenarios only
+//   BENCH_ONLY=query,coldStart npm run bench # some scenarios only (also: metrics)
 //
 // Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432), BENCH_RESULTS,
 // BENCH_NODE_PATH (a node_modules folder with @octokit/webhooks, until it is installed), BENCH_KEEP=1
@@ -26,10 +26,11 @@ import type { ScenarioContext } from './scenarios/context.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runIngest } from './scenarios/ingest.js';
 import { runLive } from './scenarios/live.js';
+import { runMetrics } from './scenarios/metrics.js';
 import { runQuery } from './scenarios/query.js';
 import { runVtid } from './scenarios/vtid.js';
 
-const SCENARIOS = ['ingest', 'ingestTwoInstances', 'liveLatency', 'fanout', 'query', 'vtid', 'coldStart'] as const;
+const SCENARIOS = ['ingest', 'ingestTwoInstances', 'liveLatency', 'fanout', 'query', 'vtid', 'coldStart', 'metrics'] as const;
 type ScenarioKey = (typeof SCENARIOS)[number];
 
 const startedAt = new Date();
@@ -130,6 +131,7 @@ try {
   await run('query', `5 query API over ${settings.query.rows.toLocaleString('en-US')} rows`, () => runQuery(ctx));
   await run('vtid', `6 VTID: ${settings.vtid.creates} concurrent creates, one and two instances`, () => runVtid(ctx));
   await run('coldStart', `7 cold start: spawn to the first 200 on /readyz`, () => runColdStart(ctx));
+  await run('metrics', `8 metrics: the four keys over 90 days of ${settings.metrics.rows.toLocaleString('en-US')} rows`, () => runMetrics(ctx));
 
   const wallSeconds = (performance.now() - t0) / 1000;
   const loadAverageAtEnd = loadavg().map((x) => Math.round(x * 100) / 100);

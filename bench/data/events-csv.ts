@@ -24,7 +24,7 @@ export interface GeneratedStats {
 }
 
 /** mulberry32: a small, fast, seeded PRNG. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -40,6 +40,7 @@ const MODULES = ['CICDL', 'OASIS', 'GATEW', 'LEDGR', 'AGENT', 'DEPLY', 'FEEDS', 
 const REPOS = ['vitana-platform/vitana-oasis', 'vitana-platform/vitana-console', 'vitana-platform/vitana-agents', 'vitana-platform/vitana-infra'];
 const ACTORS = ['maria-dev', 'dragan', 'ci-bot', 'release-bot', 'ana', 'lukas'];
 const TENANTS = ['system', 'system', 'system', 'system', 'tenant-alpha', 'tenant-beta', 'tenant-gamma'];
+const SERVICES = ['gateway', 'deploy-watcher', 'agents', 'console', 'ledger', 'worker'];
 
 const csv = (value: string | null): string => (value === null ? '' : /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
@@ -108,10 +109,14 @@ export async function writeEventsCsv(out: Writable, rows: number, options: { now
     const sha = source.startsWith('github') ? Math.floor(random() * 2 ** 52).toString(16).padStart(13, '0') + 'a1b2c3d4e5f60718293a4b5c6d7' : null;
     const actor = source.startsWith('github') ? pick(ACTORS) : source === 'agent.heartbeat' ? `agent-${i % 40}` : null;
     const url = repo ? `https://github.com/${repo}/actions/runs/${13_000_000_000 + i}` : null;
+    // Deploys name their service and revision as the watcher records them (metrics: one rollout each).
+    const service = SERVICES[i % SERVICES.length]!;
     const metadata = JSON.stringify(
       source === 'github.actions'
         ? { runId: 13_000_000_000 + i, runAttempt: 1, workflowName: 'TEST', conclusion: status === 'failure' ? 'failure' : 'success', trigger: 'pull_request' }
-        : { generated: true, n: i },
+        : source === 'gcp.cloudrun' && kind === 'deploy'
+          ? { service, revision: `${service}-${String(i).padStart(7, '0')}-gen`, log: 'system_event', region: 'us-central1' }
+          : { generated: true, n: i },
     );
     const row = [
       ts,

@@ -35,6 +35,8 @@ export interface BenchSettings {
   live: { rate: number; seconds: number; warmupSeconds: number; rounds: number };
   fanout: { clients: number; events: number; intervalMs: number; rounds: number };
   query: { rows: number; requests: number; maxSecondsPerShape: number };
+  /** The four keys over a 90-day window of `rows` generated events. */
+  metrics: { rows: number; requests: number; maxSecondsPerShape: number };
   vtid: { creates: number };
   coldStart: { runs: number };
 }
@@ -46,6 +48,7 @@ const FULL: BenchSettings = {
   live: { rate: 200, seconds: 4, warmupSeconds: 1, rounds: 3 },
   fanout: { clients: 1000, events: 100, intervalMs: 50, rounds: 3 },
   query: { rows: 1_000_000, requests: 200, maxSecondsPerShape: 10 },
+  metrics: { rows: 1_000_000, requests: 100, maxSecondsPerShape: 30 },
   vtid: { creates: 1000 },
   coldStart: { runs: 3 },
 };
@@ -57,6 +60,7 @@ const SMOKE: BenchSettings = {
   live: { rate: 200, seconds: 0.25, warmupSeconds: 0, rounds: 1 },
   fanout: { clients: 10, events: 10, intervalMs: 20, rounds: 1 },
   query: { rows: 10_000, requests: 20, maxSecondsPerShape: 5 },
+  metrics: { rows: 5_000, requests: 10, maxSecondsPerShape: 5 },
   vtid: { creates: 20 },
   coldStart: { runs: 1 },
 };

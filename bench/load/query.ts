@@ -12,6 +12,8 @@ export interface QueryShape {
   name: string;
   /** Paths (with query strings) used in turn. */
   paths: string[];
+  /** `page` (default): a list answer with rows in `data`; `object`: any `ok: true` answer (the metrics). */
+  answer?: 'page' | 'object';
 }
 
 export interface QueryInput {
@@ -65,7 +67,8 @@ for (const shape of input.shapes) {
     let rows = -1;
     try {
       const parsed = JSON.parse(body) as { ok?: boolean; data?: unknown[] };
-      if (parsed.ok === true && Array.isArray(parsed.data)) rows = parsed.data.length;
+      if (parsed.ok === true && shape.answer === 'object') rows = 1;
+      else if (parsed.ok === true && Array.isArray(parsed.data)) rows = parsed.data.length;
     } catch {
       // counted below
     }

@@ -23,7 +23,8 @@ export interface QueryResult {
   plans: Record<string, string[]>;
 }
 
-async function load(ctx: ScenarioContext, database: string, rows: number): Promise<GeneratedStats> {
+/** Streams `rows` generated events into `database` with COPY (no triggers fire: see above). */
+export async function load(ctx: ScenarioContext, database: string, rows: number): Promise<GeneratedStats> {
   const copy = `\\copy public.oasis_events (${COPY_COLUMNS.join(', ')}) from pstdin with (format csv)`;
   const psql = spawnGroup('psql', [ctx.dbs.urlOf(database), '-v', 'ON_ERROR_STOP=1', '-q', '-c', 'set session_replication_role = replica', '-c', copy], {
     stdio: ['pipe', 'ignore', 'pipe'],

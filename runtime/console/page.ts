@@ -5,9 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { projectRoot } from '../paths.js';
 
 /**
- * The Live Console: one static HTML file with its CSS and JS inline (no build step, no external
- * assets, so it works without internet). Read once at start, with a Content-Security-Policy that
- * allows exactly its own inline script and style (by hash) and requests to this gateway only.
+ * The console pages: static HTML files with their CSS and JS inline (no build step, no external
+ * assets, so they work without internet). Read once at start, with a Content-Security-Policy that
+ * allows exactly their own inline script and style (by hash) and requests to this gateway only.
+ *
+ * What the pages share (views/shared.css, views/shared.js) is written once and spliced in where a page
+ * says `/*@include shared.js*\/`, before hashing: still one inline block per page, still no build step.
  */
 
 export interface ConsolePage {
@@ -15,10 +18,29 @@ export interface ConsolePage {
   csp: string;
 }
 
-function pageFile(): string {
-  // Beside this module under tsx; from the image root (which also holds migrations/) in a bundle.
-  const beside = fileURLToPath(new URL('./console.html', import.meta.url));
-  return existsSync(beside) ? beside : join(projectRoot(), CONSOLE_PAGE_PATH);
+/** The console folder: beside this module under tsx; under the image root (which also holds migrations/) in a bundle. */
+function consoleDir(): string {
+  const beside = fileURLToPath(new URL('.', import.meta.url));
+  return existsSync(join(beside, 'console.html')) ? beside : join(projectRoot(), 'runtime/console');
+}
+
+const INCLUDE = /\/\*@include ([a-z-]+\.(?:js|css))\*\//g;
+
+/** The page's HTML with its includes spliced in, or null when the page or an include is missing. */
+function readPage(relative: string): string | null {
+  const dir = consoleDir();
+  const file = join(dir, relative);
+  if (!existsSync(file)) return null;
+  let missing = false;
+  const html = readFileSync(file, 'utf8').replace(INCLUDE, (_match, name: string) => {
+    const included = join(dir, 'views', name);
+    if (!existsSync(included)) {
+      missing = true;
+      return '';
+    }
+    return readFileSync(included, 'utf8');
+  });
+  return missing ? null : html;
 }
 
 function hashesOf(html: string, tag: 'script' | 'style'): string[] {
@@ -44,12 +66,13 @@ export function contentSecurityPolicy(html: string): string {
  * The page, or null when the file is missing (an image built without runtime/console/console.html):
  * the API must keep serving, so the caller logs it and answers GET / with a 500 naming the cause.
  */
-export function loadConsolePage(): ConsolePage | null {
-  const file = pageFile();
-  if (!existsSync(file)) return null;
-  const html = readFileSync(file, 'utf8');
-  return { html, csp: contentSecurityPolicy(html) };
+export function loadConsolePage(relative: ConsolePageFile = 'console.html'): ConsolePage | null {
+  const html = readPage(relative);
+  return html === null ? null : { html, csp: contentSecurityPolicy(html) };
 }
+
+/** The pages, relative to runtime/console/. */
+export type ConsolePageFile = 'console.html' | 'views/timeline.html' | 'views/board.html';
 
 /** Where the page is expected, for the error message. */
 export const CONSOLE_PAGE_PATH = 'runtime/console/console.html';

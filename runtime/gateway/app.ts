@@ -20,6 +20,9 @@ import { createRouter, jsonResponse } from '../http/router.js';
 import type { Logger } from '../log.js';
 import { LedgerCreator } from '../vtid/ledger-creator.js';
 import { vtidRoutes } from '../vtid/routes.js';
+import { timelineRoutes } from '../timeline/routes.js';
+import { metricsRoutes } from '../metrics/routes.js';
+import { boardRoutes } from '../board/routes.js';
 import { healthRoutes } from './health-routes.js';
 import { gatewayDocument } from './openapi-document.js';
 
@@ -65,6 +68,9 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
   const transactions = new BatchedTransactions(deps.db);
   app.route('/', agentRoutes({ db: deps.db, transactions, auth, clock }));
   app.route('/', vtidRoutes({ db: deps.db, transactions, creator: new LedgerCreator(deps.db), auth, clock, maxBodyBytes: deps.config.ingestMaxBytes }));
+  app.route('/', timelineRoutes({ db: deps.db, auth }));
+  app.route('/', metricsRoutes({ db: deps.db, auth, clock }));
+  app.route('/', boardRoutes({ db: deps.db, auth, clock }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

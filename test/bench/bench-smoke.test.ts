@@ -138,7 +138,12 @@ describe.skipIf(!HAS_PG)(title, () => {
     expect(s.coldStart!.runs.length).toBeGreaterThan(0);
     expect(number(s.coldStart!.medianMs)).toBe(true);
 
+    expect(s.metrics!.shapes.map((shape) => shape.name)).toEqual(['90 days', '90 days, one service', '90 days, one module', '90 days, one repo']);
+    for (const shape of s.metrics!.shapes) expect(shape.failed, shape.failures.join('\n')).toBe(0);
+    expect(s.metrics!.rollouts).toBeGreaterThan(0);
+    expect(s.metrics!.changeStarts).toBeGreaterThan(0);
+
     // The table printed on stdout names every scenario.
-    for (const n of ['1 ingest', '2 two instances', '3 live latency', '4 fan-out', '5 query', '6 vtid', '7 cold start']) expect(output).toContain(n);
+    for (const n of ['1 ingest', '2 two instances', '3 live latency', '4 fan-out', '5 query', '6 vtid', '7 cold start', '8 metrics']) expect(output).toContain(n);
   });
 });

@@ -103,12 +103,17 @@ describe('OpenAPI documents', () => {
         '/vtid/list',
         '/vtid/health',
         '/vtid/{vtid}',
+        '/vtid/{vtid}/timeline',
+        '/api/v1/oasis/metrics',
+        '/api/v1/oasis/board',
         '/api/v1/agents',
         '/api/v1/agents/heartbeat',
         '/',
+        '/console/timeline',
+        '/console/board',
       ]),
     );
-    expect(Object.keys(oasis.paths).sort()).toEqual(['/api/v1/agents', '/api/v1/agents/heartbeat', '/api/v1/devhub/feed', '/api/v1/oasis/events', '/events/ingest']);
+    expect(Object.keys(oasis.paths).sort()).toEqual(['/api/v1/agents', '/api/v1/agents/heartbeat', '/api/v1/devhub/feed', '/api/v1/oasis/board', '/api/v1/oasis/events', '/api/v1/oasis/metrics', '/events/ingest']);
   });
 
   it('gateway-v1 has an operation for every route the composed gateway serves', () => {
