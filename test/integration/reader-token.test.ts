@@ -50,6 +50,12 @@ describe.each(BACKENDS)('read-only token on %s', (backend) => {
     expect(ledger.status).toBe(200);
     expect((await json(ledger)).data).toHaveLength(1);
 
+    // What the wall board and the timeline page read.
+    for (const path of ['/api/v1/oasis/metrics', '/api/v1/oasis/board', '/vtid/DEV-CICDL-0031/timeline']) {
+      const res = await gw.request(path, { token: reader });
+      expect({ path, status: res.status }).toEqual({ path, status: 200 });
+    }
+
     const feed = await openSse(`${gw.url}/api/v1/devhub/feed`, { token: reader, lastEventId: 0 });
     try {
       expect(feed.status).toBe(200);
