@@ -7,7 +7,7 @@ import { BACKENDS, createPgDatabaseUrl, HAS_PG } from '../helpers/db.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { githubFixture, postWebhook } from '../helpers/github.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/process.js';
-import { serviceToken } from '../helpers/tokens.js';
+import { serviceToken, signToken } from '../helpers/tokens.js';
 
 /**
  * The Live Console in a real browser: Debian's Chromium, driven by playwright-core, against real
@@ -231,6 +231,31 @@ describe.skipIf(!HAS_CHROMIUM)(TITLE, () => {
       await screenshot(page, 'console-phone');
       await context.close();
     } finally {
+      await gw.close();
+    }
+  });
+
+  it('says when its token is about to expire, and plainly once it has (a read-only wall-screen token)', async () => {
+    const gw = await startTestGateway();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await context.newPage();
+      const expiry = page.locator('#token-expiry');
+      // A token valid for 30 days: nothing to say.
+      await page.goto(`${gw.url}/?access_token=${await signToken({ role: 'oasis_reader', sub: 'wall', exp: Math.floor(Date.now() / 1000) + 30 * 86400 })}`);
+      await waitForBadge(page, 'LIVE');
+      expect(await expiry.count()).toBe(0);
+      // Three days left: a warning naming the time, and the page still reads.
+      await page.goto(`${gw.url}/?access_token=${await signToken({ role: 'oasis_reader', sub: 'wall', exp: Math.floor(Date.now() / 1000) + 3 * 86400 + 600 })}`);
+      await waitForBadge(page, 'LIVE');
+      await expiry.waitFor();
+      expect(await expiry.textContent()).toMatch(/^The access token expires in 3 days \(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\): replace it/);
+      // Expired: said in words, not only as a 401.
+      await page.goto(`${gw.url}/?access_token=${await signToken({ role: 'oasis_reader', sub: 'wall', iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 60 })}`);
+      await expiry.waitFor();
+      expect(await expiry.textContent()).toMatch(/^The access token expired at \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}: this page can no longer read/);
+    } finally {
+      await context.close();
       await gw.close();
     }
   });

@@ -24,6 +24,41 @@ const Oasis = (() => {
   const auth = { token: loadToken() };
   function authHeaders() { return auth.token ? { Authorization: 'Bearer ' + auth.token } : {}; }
 
+  // ---- token expiry: a screen on a wall should say, days ahead, that its credential runs out, and
+  // once it has, say so plainly (not only "HTTP 401" somewhere). Read from the token's own `exp`.
+  const EXPIRY_WARNING_MS = 7 * 24 * 3600 * 1000;
+  function tokenExpiresAt(token) {
+    try {
+      const payload = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+      return typeof payload.exp === 'number' ? new Date(payload.exp * 1000) : null;
+    } catch { return null; }
+  }
+  function showTokenExpiry() {
+    const expires = auth.token ? tokenExpiresAt(auth.token) : null;
+    const left = expires ? expires.getTime() - Date.now() : Infinity;
+    let el = $('token-expiry');
+    if (left > EXPIRY_WARNING_MS) { if (el) el.hidden = true; return; }
+    if (!el) {
+      el = document.createElement('p');
+      el.id = 'token-expiry';
+      el.className = 'token-expiry';
+      el.setAttribute('role', 'status');
+      document.querySelector('header.bar').after(el);
+    }
+    el.hidden = false;
+    const when = dateTime(expires.toISOString());
+    if (left <= 0) {
+      el.textContent = 'The access token expired at ' + when + ': this page can no longer read. Open it with a new token (npm run token -- --read-only).';
+      return;
+    }
+    const hours = Math.floor(left / 3600000);
+    const inWords = hours >= 48 ? Math.floor(hours / 24) + ' days' : hours >= 1 ? hours + ' hours' : Math.max(1, Math.floor(left / 60000)) + ' minutes';
+    el.textContent = 'The access token expires in ' + inWords + ' (' + when + '): replace it before then (npm run token -- --read-only).';
+  }
+  // Once the page has parsed (every page's script runs at the end of its body), then every minute.
+  setTimeout(showTokenExpiry, 0);
+  setInterval(showTokenExpiry, 60000);
+
   async function problem(response) {
     let message = 'HTTP ' + response.status;
     try { const body = await response.json(); if (body && body.error && body.error.message) message = body.error.message; } catch { /* not JSON */ }
@@ -259,5 +294,5 @@ const Oasis = (() => {
     return el;
   }
 
-  return { $, auth, store, authHeaders, problem, getJson, dateTime, timeEl, humanize, duration, ago, statusEl, cell, linkText, linkEl, vtidEl, setBadge, notice, liveFeed, debounce, svg };
+  return { $, auth, store, authHeaders, showTokenExpiry, problem, getJson, dateTime, timeEl, humanize, duration, ago, statusEl, cell, linkText, linkEl, vtidEl, setBadge, notice, liveFeed, debounce, svg };
 })();
