@@ -48,7 +48,7 @@ export function deploy(config: OasisConfig): Outputs {
   createScheduler(config, { watcher: watcher.service, account: accounts.scheduler, dependsOn: apis });
 
   const webhookUrl = pulumi.interpolate`${gatewayUrl}/webhooks/github`;
-  createGithubWebhooks(config, { webhookUrl, secret: secrets.webhookSecret });
+  createGithubWebhooks(config, { webhookUrl, secret: secrets.webhookSecret, gateway: gateway.service });
 
   return {
     gatewayUrl,
