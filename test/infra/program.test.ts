@@ -21,6 +21,7 @@ import {
   type Run,
 } from './harness.js';
 import { readFileSync } from 'node:fs';
+import { runInNewContext } from 'node:vm';
 import { LABEL_PATHS, policies } from '../../policy/policies.js';
 import { BOOTSTRAP_APIS } from '../../infra/apis.js';
 
@@ -277,11 +278,26 @@ describe('first deploy: secret access has propagated before Cloud Run checks it'
     for (const version of mountedVersions) expect(runService.dependencies).toContain(version);
   });
 
-  it('ships a self-contained wait: the serialized provider only sleeps', () => {
+  it('ships a self-contained wait: the serialized provider runs with nothing but setTimeout, and waits only for new grants', async () => {
+    // What Pulumi's dynamic provider host evaluates, here in a context with no require, no process, and
+    // a setTimeout that records the delay it is asked for and returns at once.
     const wait = one(run, T.wait, 'oasis-gateway-secret-access-propagated');
-    const provider = String(wait.inputs.__provider);
-    expect(provider).toContain('setTimeout');
-    expect(provider).not.toMatch(/require\(/);
+    const delays: number[] = [];
+    const sandbox = {
+      exports: {} as { handler?: () => any },
+      setTimeout: (callback: () => void, ms: number) => {
+        delays.push(ms);
+        callback();
+      },
+    };
+    runInNewContext(String(wait.inputs.__provider), sandbox);
+    const provider = sandbox.exports.handler!();
+    expect(await provider.diff('id', { grants: ['a', 'b'], seconds: 60 }, { grants: ['b', 'a'], seconds: 60 })).toMatchObject({ changes: false });
+    expect(await provider.diff('id', { grants: ['a'], seconds: 60 }, { grants: ['a', 'c'], seconds: 60 })).toMatchObject({ changes: true });
+    const inputs = { grants: wait.inputs.grants, seconds: wait.inputs.seconds };
+    expect(await provider.create(inputs)).toEqual({ id: 'iam-propagation', outs: inputs });
+    expect(await provider.update('iam-propagation', inputs, inputs)).toEqual({ outs: inputs });
+    expect(delays).toEqual([60_000, 60_000]);
   });
 });
 
