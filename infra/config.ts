@@ -30,6 +30,7 @@ export const DEFAULTS = {
   adopt: [] as string[],
   githubWebhookSecret: '',
   githubWebhookSecretNext: '',
+  supabaseJwtSecret: '',
   reconcileHooks: [] as string[],
   reconcileIntervalMinutes: 15,
   reconcileGithubToken: '',
@@ -67,7 +68,11 @@ export interface OasisConfig {
   supabase: {
     serviceRole: pulumi.Output<string>;
     dbUrl: pulumi.Output<string>;
-    jwtSecret: pulumi.Output<string>;
+    /**
+     * The legacy HS256 secret; undefined when unset, and then the gateway verifies tokens with the
+     * project's signing keys only (the JWKS under `supabaseUrl`, which must then be set).
+     */
+    jwtSecret: pulumi.Output<string> | undefined;
   };
   /** GitHub webhook secret: config values when set (adoption, rotation), else the generated one. */
   webhookSecret: {
@@ -213,6 +218,17 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): OasisConfig {
     problems.push(`supabaseUrl "${supabaseUrl}" must be the project URL, like https://<ref>.supabase.co.`);
   }
 
+  // The gateway verifies tokens with the legacy secret, the project's signing keys, or both; in
+  // production it refuses to start with neither (runtime/config.ts), so the stack refuses it first.
+  const jwtSecret = optionalSecret(cfg, 'supabaseJwtSecret', problems);
+  if (!jwtSecret && !supabaseUrl) {
+    problems.push(
+      'supabaseJwtSecret or supabaseUrl is required: the gateway verifies tokens with the legacy JWT secret ' +
+        '(`pulumi config set --secret supabaseJwtSecret`) or the signing keys under the project URL ' +
+        '(`pulumi config set supabaseUrl https://<ref>.supabase.co`).',
+    );
+  }
+
   const adoptList = cfg.getObject<unknown>('adopt') ?? DEFAULTS.adopt;
   const adopt = new Set<string>();
   if (!Array.isArray(adoptList)) {
@@ -251,7 +267,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): OasisConfig {
     supabase: {
       serviceRole: cfg.requireSecret('supabaseServiceRole'),
       dbUrl: cfg.requireSecret('supabaseDbUrl'),
-      jwtSecret: cfg.requireSecret('supabaseJwtSecret'),
+      jwtSecret,
     },
     webhookSecret: {
       current: webhookSecretConfig(cfg, 'githubWebhookSecret', problems),

@@ -12,12 +12,11 @@ import { currentVersions, mountSecrets, webhookSecretMounts, type SecretEnv, typ
 export const GATEWAY_SERVICE_NAME = 'vitana-gateway';
 
 /**
- * Env var -> secret, besides the webhook secret(s) (webhookSecretMounts). The gateway's account may read
- * exactly the secrets it mounts.
+ * Env var -> secret, besides the webhook secret(s) (webhookSecretMounts) and SUPABASE_JWT_SECRET when the
+ * stack has it. The gateway's account may read exactly the secrets it mounts.
  */
 export const GATEWAY_SECRET_ENV = {
   DATABASE_URL: 'SUPABASE_DB_URL',
-  SUPABASE_JWT_SECRET: 'SUPABASE_JWT_SECRET',
 } as const satisfies SecretEnv;
 
 export interface Gateway {
@@ -32,6 +31,8 @@ export function createGateway(
 ): Gateway {
   const mounted = mountSecrets('oasis-gateway', args.account.member, {
     ...currentVersions(args.secrets, GATEWAY_SECRET_ENV),
+    // Without it the gateway verifies tokens with the signing keys (JWKS) from SUPABASE_URL only.
+    ...(args.secrets.jwtSecret ? { SUPABASE_JWT_SECRET: { name: 'SUPABASE_JWT_SECRET', ...args.secrets.jwtSecret } } : {}),
     ...webhookSecretMounts(args.secrets),
   });
   // Not a secret: the project URL, from which the gateway derives its JWKS URL.

@@ -1,6 +1,6 @@
 /**
  * Secret Manager: one secret (with a version) per value the services read. The Supabase values come
- * from stack secrets; the GitHub webhook secret is generated unless config `githubWebhookSecret` gives
+ * from stack secrets (SUPABASE_JWT_SECRET only when set: a project may verify with signing keys only); the GitHub webhook secret is generated unless config `githubWebhookSecret` gives
  * it (adopting a running system, or the end of a rotation). Services mount them by version, so a new
  * value rolls out a new revision, and each service account may read only the secrets its service mounts.
  *
@@ -18,12 +18,8 @@ import type { OasisConfig } from './config.js';
 import { adopted } from './adoption.js';
 import { IamPropagationWait } from './iam-propagation.js';
 
-export const SECRET_NAMES = [
-  'GITHUB_WEBHOOK_SECRET',
-  'SUPABASE_SERVICE_ROLE',
-  'SUPABASE_DB_URL',
-  'SUPABASE_JWT_SECRET',
-] as const;
+/** The secrets every stack has. SUPABASE_JWT_SECRET is one only when config gives it (`Secrets.jwtSecret`). */
+export const SECRET_NAMES = ['GITHUB_WEBHOOK_SECRET', 'SUPABASE_SERVICE_ROLE', 'SUPABASE_DB_URL'] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
 export interface StoredSecret {
@@ -33,6 +29,8 @@ export interface StoredSecret {
 
 export interface Secrets {
   stored: Record<SecretName, StoredSecret>;
+  /** SUPABASE_JWT_SECRET, the legacy HS256 secret: undefined on a stack that verifies with signing keys only. */
+  jwtSecret: StoredSecret | undefined;
   /** During a rotation: the version of GITHUB_WEBHOOK_SECRET that holds the next value. */
   webhookNext: gcp.secretmanager.SecretVersion | undefined;
   /** The value GitHub webhooks sign with (the next one during a rotation), a secret output. */
@@ -49,11 +47,13 @@ export function createSecrets(config: OasisConfig, dependsOn: pulumi.Resource[])
     GITHUB_WEBHOOK_SECRET: webhookCurrent,
     SUPABASE_SERVICE_ROLE: config.supabase.serviceRole,
     SUPABASE_DB_URL: config.supabase.dbUrl,
-    SUPABASE_JWT_SECRET: config.supabase.jwtSecret,
   };
 
   const stored = {} as Record<SecretName, StoredSecret>;
   for (const name of SECRET_NAMES) stored[name] = storeSecret(config, name, values[name], dependsOn);
+  const jwtSecret = config.supabase.jwtSecret
+    ? storeSecret(config, 'SUPABASE_JWT_SECRET', config.supabase.jwtSecret, dependsOn)
+    : undefined;
 
   const next = config.webhookSecret.next;
   const webhookNext = next
@@ -63,7 +63,12 @@ export function createSecrets(config: OasisConfig, dependsOn: pulumi.Resource[])
       })
     : undefined;
 
-  return { stored, webhookNext, webhookSecret: pulumi.secret(next ?? webhookCurrent) };
+  return {
+    stored,
+    jwtSecret,
+    webhookNext,
+    webhookSecret: pulumi.secret(next ?? webhookCurrent),
+  };
 }
 
 /**

@@ -29,8 +29,9 @@ const PLAIN_KEYS = [
   'reconcileHooks', 'reconcileIntervalMinutes', 'reconcileGithubAppId', 'reconcileGithubAppInstallationId',
   // Optional secrets: Pulumi has no optional `secret: true` key, so these default to empty (Pulumi.yaml).
   'githubWebhookSecret', 'githubWebhookSecretNext', 'reconcileGithubToken', 'reconcileGithubAppPrivateKey',
+  'supabaseJwtSecret',
 ];
-const SECRET_KEYS = ['supabaseServiceRole', 'supabaseDbUrl', 'supabaseJwtSecret'];
+const SECRET_KEYS = ['supabaseServiceRole', 'supabaseDbUrl'];
 
 describe('Pulumi.yaml', () => {
   it('is the vitana-oasis Node.js project, loading the ESM TypeScript program through tsx', () => {

@@ -1,6 +1,6 @@
 /**
  * The same program with other configurations: prebuilt images (CI), GitHub webhooks, and the settings
- * that flow into the services.
+ * that flow into the services (a Supabase project verified with its signing keys only among them).
  */
 import { describe, expect, it } from 'vitest';
 import { SUPPORTED_EVENTS } from '../../runtime/github/describe.js';
@@ -130,6 +130,25 @@ describe('settings', () => {
     expect(ofType(run, 'gcp:secretmanager/secret:Secret').map((s) => s.name)).not.toContain('SUPABASE_URL');
     // The watcher does not use it.
     expect(one(run, RUN, 'deploy-watcher').inputs.template.containers[0].envs.map((e: any) => e.name)).not.toContain('SUPABASE_URL');
+  });
+
+  it('verifies with the signing keys only when supabaseJwtSecret is unset: no SUPABASE_JWT_SECRET anywhere, SUPABASE_URL passed', async () => {
+    const run = await runProgram(devConfig({ supabaseJwtSecret: '' }));
+    const gateway = one(run, RUN, 'vitana-gateway');
+    const envNames = gateway.inputs.template.containers[0].envs.map((e: any) => e.name);
+    expect(envNames).not.toContain('SUPABASE_JWT_SECRET');
+    expect(env(gateway, 'SUPABASE_URL')).toBe('https://abcd.supabase.co');
+    expect(ofType(run, 'gcp:secretmanager/secret:Secret').map((s) => s.name)).not.toContain('SUPABASE_JWT_SECRET');
+    expect(ofType(run, 'gcp:secretmanager/secretIamMember:SecretIamMember').map((m) => m.inputs.secretId)).not.toContain('SUPABASE_JWT_SECRET');
+    // The rest of the gateway's secrets are unchanged.
+    expect(envNames).toEqual(expect.arrayContaining(['DATABASE_URL', 'GITHUB_WEBHOOK_SECRET']));
+  });
+
+  it('refuses a stack with neither supabaseJwtSecret nor supabaseUrl (its gateway would not start), before declaring anything', async () => {
+    const { runProgramExpectingError } = await import('./harness.js');
+    const { error, resources } = await runProgramExpectingError(devConfig({ supabaseJwtSecret: '', supabaseUrl: undefined }));
+    expect(error.message).toContain('supabaseJwtSecret or supabaseUrl is required');
+    expect(resources).toEqual([]);
   });
 
   it('refuses a supabaseUrl that is not a project URL', async () => {
