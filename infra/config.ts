@@ -10,6 +10,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { credentialProblems, type CredentialSetting } from '../runtime/reconciler/credential-rules.js';
 import { parseHookList } from '../runtime/reconciler/hooks.js';
 import { parseVtid } from '../runtime/vtid/parse.js';
+import { ADOPTABLE } from './adoption.js';
 import { makeLabels, type Labels } from './labels.js';
 
 export const DEFAULTS = {
@@ -25,10 +26,17 @@ export const DEFAULTS = {
   pollSchedule: '* * * * *',
   githubRepositories: [] as string[],
   deletionProtection: true,
+  supabaseUrl: '',
+  adopt: [] as string[],
+  githubWebhookSecret: '',
+  githubWebhookSecretNext: '',
+  supabaseJwtSecret: '',
   reconcileHooks: [] as string[],
   reconcileIntervalMinutes: 15,
+  reconcileGithubToken: '',
   reconcileGithubAppId: '',
   reconcileGithubAppInstallationId: '',
+  reconcileGithubAppPrivateKey: '',
 } as const;
 
 export interface GithubRepository {
@@ -52,12 +60,29 @@ export interface OasisConfig {
   pollSchedule: string;
   deletionProtection: boolean;
   githubRepositories: GithubRepository[];
+  /**
+   * The Supabase project URL (https://<ref>.supabase.co), not a secret: the gateway gets it as the plain
+   * env var SUPABASE_URL (its JWKS URL derives from it). Undefined: not set, and not passed.
+   */
+  supabaseUrl: string | undefined;
   supabase: {
-    url: pulumi.Output<string>;
     serviceRole: pulumi.Output<string>;
     dbUrl: pulumi.Output<string>;
-    jwtSecret: pulumi.Output<string>;
+    /**
+     * The legacy HS256 secret; undefined when unset, and then the gateway verifies tokens with the
+     * project's signing keys only (the JWKS under `supabaseUrl`, which must then be set).
+     */
+    jwtSecret: pulumi.Output<string> | undefined;
   };
+  /** GitHub webhook secret: config values when set (adoption, rotation), else the generated one. */
+  webhookSecret: {
+    /** `githubWebhookSecret`: the value in service; undefined means the generated one. */
+    current: pulumi.Output<string> | undefined;
+    /** `githubWebhookSecretNext`: set during a rotation (docs/RUNBOOKS.md). */
+    next: pulumi.Output<string> | undefined;
+  };
+  /** Names of existing resources to take over with the `import` option (infra/adoption.ts). */
+  adopt: ReadonlySet<string>;
   /** The delivery reconciler; undefined (nothing declared) while `reconcileHooks` is empty. */
   reconciler: ReconcilerStackConfig | undefined;
 }
@@ -73,27 +98,43 @@ export interface ReconcilerStackConfig {
 }
 
 const VTID_HELP =
-  'Set it with `pulumi config set vtid DEV-CICDL-0031` (or export VTID=...); ids look like ' +
+  'CI sets the environment variable VTID from the PR title, branch or commit (scripts/ensure-vtid.sh); ' +
+  'by hand, `export VTID=DEV-CICDL-0031` (or override it with `pulumi config set vtid ...`). Ids look like ' +
   'LAYER-MODULE-NNNN (DEV-CICDL-0031) or VTID-YYYY-NNNN (VTID-2026-0042).';
 
+export interface ResolvedVtid {
+  vtid: string;
+  labels: Labels;
+  /** Where the VTID came from. */
+  source: 'environment' | 'config';
+  /** Set when config `vtid` replaced a different VTID from the environment: worth a warning. */
+  overridden?: string;
+}
+
 /**
- * The VTID guard: `vtid` from config, else `VTID` from the environment; it must be exactly one id and
- * convertible to GCP labels. Returns the labels or the one problem.
+ * The VTID guard. The deploy's VTID is the one of the change it ships: the `VTID` environment variable,
+ * which CI sets from the PR title / branch / commit. Stack config `vtid` is an explicit override (a
+ * deploy by hand that belongs to another task); it is not meant to live in a committed stack file.
+ * It must be exactly one id and convertible to GCP labels. `layer` / `module` config fill in what a
+ * ledger id (VTID-2026-0042) does not carry; a family id (DEV-CICDL-0031) names its own.
+ * Returns the labels or the one problem.
  */
 export function resolveVtid(
   configured: { vtid?: string | undefined; layer?: string | undefined; module?: string | undefined },
   env: NodeJS.ProcessEnv,
-): { vtid: string; labels: Labels } | { error: string } {
+): ResolvedVtid | { error: string } {
   const fromConfig = configured.vtid?.trim();
-  const raw = fromConfig || env.VTID?.trim();
-  const source = fromConfig ? 'config `vtid`' : 'environment variable VTID';
-  if (!raw) return { error: `No VTID: neither config \`vtid\` nor the environment variable VTID is set. ${VTID_HELP}` };
+  const fromEnv = env.VTID?.trim();
+  const raw = fromConfig || fromEnv;
+  const source = fromConfig ? 'config' : 'environment';
+  const named = fromConfig ? 'config `vtid`' : 'environment variable VTID';
+  if (!raw) return { error: `No VTID: neither the environment variable VTID nor config \`vtid\` is set. ${VTID_HELP}` };
 
   const parsed = parseVtid(raw);
-  if (!parsed) return { error: `Malformed VTID "${raw}" (from ${source}). ${VTID_HELP}` };
+  if (!parsed) return { error: `Malformed VTID "${raw}" (from ${named}). ${VTID_HELP}` };
 
-  const layer = configured.layer?.trim() || parsed.layer;
-  const module = configured.module?.trim() || parsed.module;
+  const layer = parsed.layer ?? configured.layer?.trim();
+  const module = parsed.module ?? configured.module?.trim();
   if (!layer || !module) {
     return {
       error:
@@ -101,11 +142,16 @@ export function resolveVtid(
         '`pulumi config set layer DEV` and `pulumi config set module CICDL`.',
     };
   }
+  let labels: Labels;
   try {
-    return { vtid: parsed.vtid, labels: makeLabels({ vtid: parsed.vtid, layer, module }) };
+    labels = makeLabels({ vtid: parsed.vtid, layer, module });
   } catch (e) {
-    return { error: `VTID ${parsed.vtid} (from ${source}) cannot label GCP resources: ${(e as Error).message}.` };
+    return { error: `VTID ${parsed.vtid} (from ${named}) cannot label GCP resources: ${(e as Error).message}.` };
   }
+  const resolved: ResolvedVtid = { vtid: parsed.vtid, labels, source };
+  const envVtid = fromEnv ? parseVtid(fromEnv)?.vtid ?? fromEnv : undefined;
+  if (fromConfig && envVtid && envVtid !== parsed.vtid) resolved.overridden = envVtid;
+  return resolved;
 }
 
 const REPO = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/;
@@ -120,6 +166,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): OasisConfig {
   if ('error' in vtid) {
     // The guard stops here: nothing else matters until the deployment can be attributed to a VTID.
     throw new pulumi.RunError(vtid.error);
+  }
+  if (vtid.overridden) {
+    void pulumi.log.warn(
+      `config \`vtid\` ${vtid.vtid} overrides the VTID of the change, ${vtid.overridden} (environment variable ` +
+        'VTID); labels name the override. Remove it with `pulumi config rm vtid` unless that is meant.',
+    );
   }
 
   // The same fallbacks the gcp provider itself honours.
@@ -161,6 +213,43 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): OasisConfig {
     }
   }
 
+  const supabaseUrl = cfg.get('supabaseUrl')?.trim() || undefined;
+  if (supabaseUrl && !/^https:\/\/[^\s/]+\/?$/.test(supabaseUrl)) {
+    problems.push(`supabaseUrl "${supabaseUrl}" must be the project URL, like https://<ref>.supabase.co.`);
+  }
+
+  // The gateway verifies tokens with the legacy secret, the project's signing keys, or both; in
+  // production it refuses to start with neither (runtime/config.ts), so the stack refuses it first.
+  const jwtSecret = optionalSecret(cfg, 'supabaseJwtSecret', problems);
+  if (!jwtSecret && !supabaseUrl) {
+    problems.push(
+      'supabaseJwtSecret or supabaseUrl is required: the gateway verifies tokens with the legacy JWT secret ' +
+        '(`pulumi config set --secret supabaseJwtSecret`) or the signing keys under the project URL ' +
+        '(`pulumi config set supabaseUrl https://<ref>.supabase.co`).',
+    );
+  }
+
+  const adoptList = cfg.getObject<unknown>('adopt') ?? DEFAULTS.adopt;
+  const adopt = new Set<string>();
+  if (!Array.isArray(adoptList)) {
+    problems.push('adopt must be a list of names of existing resources (docs/DEPLOY.md, adoption).');
+  } else {
+    for (const entry of adoptList) {
+      if (typeof entry === 'string' && Object.hasOwn(ADOPTABLE, entry)) adopt.add(entry);
+      else problems.push(`adopt entry ${JSON.stringify(entry)} is not one of ${Object.keys(ADOPTABLE).join(', ')}.`);
+    }
+  }
+
+  // Creating webhooks needs a token that may manage them; a preview only compares, so it needs none
+  // (pull request previews get no such token).
+  const githubToken = (pulumi.runtime.getConfig('github:token') || env.GITHUB_TOKEN || '').trim();
+  if (githubRepositories.length > 0 && !githubToken && !pulumi.runtime.isDryRun()) {
+    problems.push(
+      'githubRepositories is set but there is no GitHub token: export GITHUB_TOKEN (admin:repo_hook, or a ' +
+        'GitHub App token with "Webhooks: write") or set `pulumi config set --secret github:token ...`.',
+    );
+  }
+
   const config: OasisConfig = {
     project: project ?? '',
     region,
@@ -174,12 +263,17 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): OasisConfig {
     pollSchedule,
     deletionProtection: cfg.getBoolean('deletionProtection') ?? DEFAULTS.deletionProtection,
     githubRepositories,
+    supabaseUrl,
     supabase: {
-      url: cfg.requireSecret('supabaseUrl'),
       serviceRole: cfg.requireSecret('supabaseServiceRole'),
       dbUrl: cfg.requireSecret('supabaseDbUrl'),
-      jwtSecret: cfg.requireSecret('supabaseJwtSecret'),
+      jwtSecret,
     },
+    webhookSecret: {
+      current: webhookSecretConfig(cfg, 'githubWebhookSecret', problems),
+      next: webhookSecretConfig(cfg, 'githubWebhookSecretNext', problems),
+    },
+    adopt,
     reconciler: readReconcilerConfig(cfg, problems),
   };
 
@@ -187,6 +281,38 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): OasisConfig {
     throw new pulumi.RunError(`Invalid stack configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return config;
+}
+
+/**
+ * An optional secret key: Pulumi has no optional `secret: true` key (a key without a default is required,
+ * and a secret one cannot have a default), so these are declared plain with an empty default in
+ * Pulumi.yaml and always set with `pulumi config set --secret`. Undefined when unset or blank, as the
+ * services treat a blank variable. The raw value is looked at only to validate it (`check` returns a
+ * problem or nothing); what the program uses is the secret output, trimmed.
+ */
+function optionalSecret(
+  cfg: pulumi.Config,
+  key: string,
+  problems: string[],
+  check: (raw: string) => string | undefined = () => undefined,
+): pulumi.Output<string> | undefined {
+  const raw = pulumi.runtime.getConfig(`${cfg.name}:${key}`)?.trim();
+  if (!raw) return undefined;
+  const problem = check(raw);
+  if (problem) problems.push(`${key} ${problem}.`);
+  return cfg.requireSecret(key).apply((value) => value.trim());
+}
+
+/** Shorter secrets are refused: GitHub signs with HMAC-SHA256, and a guessable key defeats it. */
+const WEBHOOK_SECRET_MIN_LENGTH = 32;
+
+/** A webhook secret from config (`githubWebhookSecret`, `githubWebhookSecretNext`), or undefined. */
+function webhookSecretConfig(cfg: pulumi.Config, key: string, problems: string[]): pulumi.Output<string> | undefined {
+  return optionalSecret(cfg, key, problems, (raw) =>
+    raw.length < WEBHOOK_SECRET_MIN_LENGTH || /\s/.test(raw)
+      ? `must be at least ${WEBHOOK_SECRET_MIN_LENGTH} characters without spaces (e.g. \`openssl rand -hex 32\`)`
+      : undefined,
+  );
 }
 
 const RECONCILER_KEYS: Record<CredentialSetting, string> = {
@@ -209,8 +335,8 @@ export function readReconcilerConfig(cfg: pulumi.Config, problems: string[]): Re
     problems.push('reconcileHooks must be a list of hooks like "repo:OWNER/NAME/HOOK_ID", "org:ORG/HOOK_ID" or "app".');
     return undefined;
   }
-  const token = cfg.getSecret('reconcileGithubToken');
-  const privateKey = cfg.getSecret('reconcileGithubAppPrivateKey');
+  const token = optionalSecret(cfg, RECONCILER_KEYS.token, problems);
+  const privateKey = optionalSecret(cfg, RECONCILER_KEYS.privateKey, problems);
   const appId = cfg.get('reconcileGithubAppId')?.trim() || undefined;
   const installationId = cfg.get('reconcileGithubAppInstallationId')?.trim() || undefined;
 

@@ -5,16 +5,18 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as gcp from '@pulumi/gcp';
 import type { OasisConfig } from './config.js';
-import { grantSecretAccess, secretEnvVars, secretVersions, type SecretEnv, type Secrets } from './secrets.js';
+import { adopted } from './adoption.js';
+import { revisionTemplateLabels } from './labels.js';
+import { currentVersions, mountSecrets, webhookSecretMounts, type SecretEnv, type Secrets } from './secrets.js';
 
 export const GATEWAY_SERVICE_NAME = 'vitana-gateway';
 
-/** Env var -> secret. The gateway's account may read exactly these secrets. */
+/**
+ * Env var -> secret, besides the webhook secret(s) (webhookSecretMounts) and SUPABASE_JWT_SECRET when the
+ * stack has it. The gateway's account may read exactly the secrets it mounts.
+ */
 export const GATEWAY_SECRET_ENV = {
   DATABASE_URL: 'SUPABASE_DB_URL',
-  SUPABASE_JWT_SECRET: 'SUPABASE_JWT_SECRET',
-  GITHUB_WEBHOOK_SECRET: 'GITHUB_WEBHOOK_SECRET',
-  SUPABASE_URL: 'SUPABASE_URL',
 } as const satisfies SecretEnv;
 
 export interface Gateway {
@@ -27,7 +29,14 @@ export function createGateway(
   config: OasisConfig,
   args: { image: pulumi.Input<string>; account: gcp.serviceaccount.Account; secrets: Secrets; dependsOn: pulumi.Resource[] },
 ): Gateway {
-  const secretAccess = grantSecretAccess('oasis-gateway', args.account.member, args.secrets, GATEWAY_SECRET_ENV);
+  const mounted = mountSecrets('oasis-gateway', args.account.member, {
+    ...currentVersions(args.secrets, GATEWAY_SECRET_ENV),
+    // Without it the gateway verifies tokens with the signing keys (JWKS) from SUPABASE_URL only.
+    ...(args.secrets.jwtSecret ? { SUPABASE_JWT_SECRET: { name: 'SUPABASE_JWT_SECRET', ...args.secrets.jwtSecret } } : {}),
+    ...webhookSecretMounts(args.secrets),
+  });
+  // Not a secret: the project URL, from which the gateway derives its JWKS URL.
+  const supabaseUrl = config.supabaseUrl ? [{ name: 'SUPABASE_URL', value: config.supabaseUrl }] : [];
 
   const service = new gcp.cloudrunv2.Service(
     GATEWAY_SERVICE_NAME,
@@ -37,9 +46,10 @@ export function createGateway(
       location: config.region,
       ingress: 'INGRESS_TRAFFIC_ALL',
       deletionProtection: config.deletionProtection,
+      // The VTID labels go on the service; on the template they would make every deploy a new revision.
       labels: config.labels,
       template: {
-        labels: config.labels,
+        labels: revisionTemplateLabels(config.labels),
         serviceAccount: args.account.email,
         // SSE clients hold their request open: allow the Cloud Run maximum of one hour.
         timeout: '3600s',
@@ -51,7 +61,8 @@ export function createGateway(
             ports: { containerPort: 8080 },
             resources: { limits: { cpu: '1', memory: config.memory } },
             envs: [
-              ...secretEnvVars(args.secrets, GATEWAY_SECRET_ENV),
+              ...mounted.envs,
+              ...supabaseUrl,
               { name: 'OASIS_PUBLIC_READ', value: String(config.publicRead) },
               { name: 'NODE_ENV', value: 'production' },
               { name: 'MIGRATE_ON_START', value: 'true' },
@@ -62,8 +73,8 @@ export function createGateway(
         ],
       },
     },
-    // The revision reads its secrets at start: versions and access must exist first.
-    { dependsOn: [...args.dependsOn, ...secretVersions(args.secrets, GATEWAY_SECRET_ENV), ...secretAccess] },
+    // The revision reads its secrets at start: versions and (propagated) access must exist first.
+    { dependsOn: [...args.dependsOn, ...mounted.dependsOn], ...adopted(config, 'service', GATEWAY_SERVICE_NAME) },
   );
 
   // Public: GitHub webhooks, the feed and the console are reached without Google credentials; the
@@ -76,5 +87,5 @@ export function createGateway(
     member: 'allUsers',
   });
 
-  return { service, publicInvoker, secretAccess };
+  return { service, publicInvoker, secretAccess: mounted.access };
 }

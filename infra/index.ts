@@ -52,7 +52,7 @@ export function deploy(config: OasisConfig): Outputs {
   createReconciler(config, { image: images.gateway, secrets, scheduler: accounts.scheduler, dependsOn: apis });
 
   const webhookUrl = pulumi.interpolate`${gatewayUrl}/webhooks/github`;
-  createGithubWebhooks(config, { webhookUrl, secret: secrets.webhookSecret });
+  createGithubWebhooks(config, { webhookUrl, secret: secrets.webhookSecret, gateway: gateway.service });
 
   return {
     gatewayUrl,

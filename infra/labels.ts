@@ -50,3 +50,14 @@ export function makeLabels(parts: { vtid: string; layer: string; module: string 
   }
   return { vtid: out.vtid!, vt_layer: out.vt_layer!, vt_module: out.vt_module!, managed_by: 'pulumi' };
 }
+
+/**
+ * The labels of a Cloud Run revision template. Cloud Run makes a new revision whenever anything in the
+ * template changes, labels included, and rolls traffic (and every open SSE connection) over to it. The
+ * change-specific labels (`vtid`, `vt_layer`, `vt_module`) name the change a deploy ships, so they go on
+ * the service itself, where a new value is a metadata update; the template keeps only what never changes
+ * between deploys. A revision is then made by what it runs (image, env, settings), not by who deployed.
+ */
+export function revisionTemplateLabels(labels: Labels): Record<string, string> {
+  return { managed_by: labels.managed_by };
+}

@@ -2,20 +2,26 @@
  * delivery-reconciler: declared only when `reconcileHooks` lists a hook (infra/config.ts). Like the
  * deploy watcher: a private Cloud Run service (same image, `node dist/reconciler.js`) that Cloud
  * Scheduler calls with an OIDC token of the scheduler's account, the only identity allowed to invoke it.
+ * It runs the gateway's image, pinned as the gateway's is (by digest when built; `gatewayImage` when prebuilt).
  *
  *  - its own service account, which may read exactly two secrets: the database URL (SUPABASE_DB_URL,
- *    its DATABASE_URL) and the GitHub credential;
+ *    its DATABASE_URL) and the GitHub credential; the service waits for those grants to propagate
+ *    (mountSecrets, infra/iam-propagation.ts), as the gateway and the watcher do;
  *  - the GitHub credential (a token, or the GitHub App's private key) from stack config into its own
  *    Secret Manager secret GITHUB_RECONCILER_CREDENTIAL, mounted by version as GITHUB_TOKEN or
  *    GITHUB_APP_PRIVATE_KEY (the App and installation ids are not secret: plain values);
  *  - the Cloud Scheduler job `delivery-reconciler-pass`: POST <service>/reconcile every
  *    `reconcileIntervalMinutes` minutes, without retries (a failed pass is simply the next one's work,
  *    and a retry must not hammer a rate-limited GitHub).
+ *
+ * None of these is adoptable (infra/adoption.ts): the reconciler is new with this program, so no
+ * hand-made resource has one of its names.
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as gcp from '@pulumi/gcp';
 import type { OasisConfig, ReconcilerStackConfig } from './config.js';
-import { grantSecretAccess, secretEnvVars, secretVersions, type SecretEnv, type Secrets } from './secrets.js';
+import { revisionTemplateLabels } from './labels.js';
+import { currentVersions, mountSecrets, storeSecret, type SecretEnv, type Secrets, type StoredSecret } from './secrets.js';
 
 export const RECONCILER_SERVICE_NAME = 'delivery-reconciler';
 export const RECONCILER_JOB_NAME = 'delivery-reconciler-pass';
@@ -29,7 +35,8 @@ export const RECONCILER_SECRET_ENV = {
 export interface Reconciler {
   service: gcp.cloudrunv2.Service;
   account: gcp.serviceaccount.Account;
-  credential: { secret: gcp.secretmanager.Secret; version: gcp.secretmanager.SecretVersion; access: gcp.secretmanager.SecretIamMember };
+  credential: StoredSecret;
+  /** The accessor grants of the reconciler's account: the database URL and the credential. */
   secretAccess: gcp.secretmanager.SecretIamMember[];
   invoker: gcp.cloudrunv2.ServiceIamMember;
   job: gcp.cloudscheduler.Job;
@@ -72,21 +79,13 @@ export function createReconciler(
     { dependsOn: args.dependsOn },
   );
 
-  const secret = new gcp.secretmanager.Secret(
-    GITHUB_CREDENTIAL_SECRET,
-    { project: config.project, secretId: GITHUB_CREDENTIAL_SECRET, replication: { auto: {} }, labels: config.labels },
-    { dependsOn: args.dependsOn },
-  );
   const value = settings.credential.kind === 'token' ? settings.credential.token : settings.credential.privateKey;
-  const version = new gcp.secretmanager.SecretVersion(GITHUB_CREDENTIAL_SECRET, { secret: secret.id, secretData: pulumi.secret(value) });
-  const access = new gcp.secretmanager.SecretIamMember('oasis-reconciler-reads-github-reconciler-credential', {
-    project: secret.project,
-    secretId: secret.secretId,
-    role: 'roles/secretmanager.secretAccessor',
-    member: account.member,
-  });
-  const secretAccess = grantSecretAccess('oasis-reconciler', account.member, args.secrets, RECONCILER_SECRET_ENV);
+  const credential = storeSecret(config, GITHUB_CREDENTIAL_SECRET, value, args.dependsOn);
   const { secretEnv, plain } = credentialEnv(settings);
+  const mounted = mountSecrets('oasis-reconciler', account.member, {
+    ...currentVersions(args.secrets, RECONCILER_SECRET_ENV),
+    [secretEnv]: { name: GITHUB_CREDENTIAL_SECRET, ...credential },
+  });
 
   const service = new gcp.cloudrunv2.Service(
     RECONCILER_SERVICE_NAME,
@@ -97,9 +96,10 @@ export function createReconciler(
       // Reachable, but not public: no allUsers invoker; only the scheduler's account holds run.invoker.
       ingress: 'INGRESS_TRAFFIC_ALL',
       deletionProtection: config.deletionProtection,
+      // The VTID labels go on the service; on the template they would make every deploy a new revision.
       labels: config.labels,
       template: {
-        labels: config.labels,
+        labels: revisionTemplateLabels(config.labels),
         serviceAccount: account.email,
         // A pass is bounded (pages and redeliveries per pass, 10 s per GitHub request) but may take minutes.
         timeout: '600s',
@@ -113,8 +113,7 @@ export function createReconciler(
             ports: { containerPort: 8080 },
             resources: { limits: { cpu: '1', memory: config.memory } },
             envs: [
-              ...secretEnvVars(args.secrets, RECONCILER_SECRET_ENV),
-              { name: secretEnv, valueSource: { secretKeyRef: { secret: secret.secretId, version: version.version } } },
+              ...mounted.envs,
               ...plain,
               { name: 'RECONCILE_HOOKS', value: settings.hooks.join(',') },
               { name: 'NODE_ENV', value: 'production' },
@@ -124,8 +123,8 @@ export function createReconciler(
         ],
       },
     },
-    // The revision reads its secrets at start: versions and access must exist first.
-    { dependsOn: [...args.dependsOn, version, access, ...secretVersions(args.secrets, RECONCILER_SECRET_ENV), ...secretAccess] },
+    // The revision reads its secrets at start: versions and (propagated) access must exist first.
+    { dependsOn: [...args.dependsOn, ...mounted.dependsOn] },
   );
 
   const invoker = new gcp.cloudrunv2.ServiceIamMember('delivery-reconciler-invoker-scheduler', {
@@ -157,5 +156,5 @@ export function createReconciler(
     { dependsOn: [...args.dependsOn, invoker] },
   );
 
-  return { service, account, credential: { secret, version, access }, secretAccess, invoker, job };
+  return { service, account, credential, secretAccess: mounted.access, invoker, job };
 }

@@ -5,6 +5,10 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as gcp from '@pulumi/gcp';
 import type { OasisConfig } from './config.js';
+import { adopted } from './adoption.js';
+
+/** A fixed name, so `gcloud scheduler jobs run deploy-watcher-poll` works (docs/DEPLOY.md). */
+export const POLL_JOB_NAME = 'deploy-watcher-poll';
 
 export interface Scheduler {
   watcherInvoker: gcp.cloudrunv2.ServiceIamMember;
@@ -24,10 +28,9 @@ export function createScheduler(
   });
 
   const job = new gcp.cloudscheduler.Job(
-    'deploy-watcher-poll',
+    POLL_JOB_NAME,
     {
-      // A fixed name, so `gcloud scheduler jobs run deploy-watcher-poll` works (docs/DEPLOY.md).
-      name: 'deploy-watcher-poll',
+      name: POLL_JOB_NAME,
       project: config.project,
       region: config.region,
       description: `Poll Cloud Run audit logs into OASIS (${config.vtid})`,
@@ -48,7 +51,7 @@ export function createScheduler(
         oidcToken: { serviceAccountEmail: args.account.email, audience: args.watcher.uri },
       },
     },
-    { dependsOn: [...args.dependsOn, watcherInvoker] },
+    { dependsOn: [...args.dependsOn, watcherInvoker], ...adopted(config, 'job', POLL_JOB_NAME) },
   );
 
   return { watcherInvoker, job };

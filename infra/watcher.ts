@@ -5,7 +5,9 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as gcp from '@pulumi/gcp';
 import type { OasisConfig } from './config.js';
-import { grantSecretAccess, secretEnvVars, secretVersions, type SecretEnv, type Secrets } from './secrets.js';
+import { adopted } from './adoption.js';
+import { revisionTemplateLabels } from './labels.js';
+import { currentVersions, mountSecrets, type SecretEnv, type Secrets } from './secrets.js';
 
 export const WATCHER_SERVICE_NAME = 'deploy-watcher';
 
@@ -29,7 +31,7 @@ export function createWatcher(
     dependsOn: pulumi.Resource[];
   },
 ): Watcher {
-  const secretAccess = grantSecretAccess('oasis-watcher', args.account.member, args.secrets, WATCHER_SECRET_ENV);
+  const mounted = mountSecrets('oasis-watcher', args.account.member, currentVersions(args.secrets, WATCHER_SECRET_ENV));
 
   const service = new gcp.cloudrunv2.Service(
     WATCHER_SERVICE_NAME,
@@ -43,7 +45,7 @@ export function createWatcher(
       deletionProtection: config.deletionProtection,
       labels: config.labels,
       template: {
-        labels: config.labels,
+        labels: revisionTemplateLabels(config.labels),
         serviceAccount: args.account.email,
         timeout: '120s',
         // Polls are idempotent, but one instance is plenty and keeps them from piling up.
@@ -58,7 +60,7 @@ export function createWatcher(
             envs: [
               { name: 'GATEWAY_URL', value: args.gatewayUrl },
               { name: 'GOOGLE_CLOUD_PROJECT', value: config.project },
-              ...secretEnvVars(args.secrets, WATCHER_SECRET_ENV),
+              ...mounted.envs,
               { name: 'NODE_ENV', value: 'production' },
             ],
             startupProbe: { httpGet: { path: '/healthz' }, periodSeconds: 5, failureThreshold: 12, timeoutSeconds: 3 },
@@ -66,8 +68,8 @@ export function createWatcher(
         ],
       },
     },
-    { dependsOn: [...args.dependsOn, ...secretVersions(args.secrets, WATCHER_SECRET_ENV), ...secretAccess] },
+    { dependsOn: [...args.dependsOn, ...mounted.dependsOn], ...adopted(config, 'service', WATCHER_SERVICE_NAME) },
   );
 
-  return { service, secretAccess };
+  return { service, secretAccess: mounted.access };
 }

@@ -14,11 +14,15 @@ const LABEL_VALUE = /^[a-z0-9_-]{1,63}$/;
 /**
  * Labellable resource types the platform uses, and where their labels live. Any other `gcp:` resource
  * that sets a top-level `labels` map is checked too.
+ *
+ * A Cloud Run service carries them on the service, not on its revision template: any change to the
+ * template, labels included, makes a new revision and moves traffic to it, so a `vtid` there would
+ * restart the service (and drop every open connection) on each deploy, whatever it changes.
  */
 export const LABEL_PATHS: Readonly<Record<string, readonly (readonly string[])[]>> = {
-  'gcp:cloudrunv2/service:Service': [['labels'], ['template', 'labels']],
+  'gcp:cloudrunv2/service:Service': [['labels']],
   'gcp:cloudrunv2/job:Job': [['labels'], ['template', 'labels']],
-  'gcp:cloudrun/service:Service': [['metadata', 'labels'], ['template', 'metadata', 'labels']],
+  'gcp:cloudrun/service:Service': [['metadata', 'labels']],
   'gcp:secretmanager/secret:Secret': [['labels']],
   'gcp:artifactregistry/repository:Repository': [['labels']],
   'gcp:storage/bucket:Bucket': [['labels']],

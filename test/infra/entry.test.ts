@@ -22,7 +22,8 @@ it('exports the stack outputs', async () => {
     false,
   );
   const config: Record<string, string> = {};
-  for (const [k, v] of Object.entries(devConfig())) config[k.includes(':') ? k : `${PROJECT}:${k}`] = String(v);
+  // index.ts reads process.env, which has no VTID here: the config override stands in for it.
+  for (const [k, v] of Object.entries(devConfig({ vtid: 'DEV-CICDL-0031' }))) config[k.includes(':') ? k : `${PROJECT}:${k}`] = String(v);
   pulumi.runtime.setAllConfig(config, Object.keys(SECRET_VALUES).map((k) => `${PROJECT}:${k}`));
 
   const program = await import('../../index.js');

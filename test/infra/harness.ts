@@ -14,13 +14,18 @@ export interface Registered {
   name: string;
   inputs: Record<string, any>;
   state: Record<string, any>;
+  /** The `import` resource option: the id of an existing resource to adopt, or undefined. */
+  importId: string | undefined;
+  /** `type name` of every resource this one depends on (dependsOn and inputs), as the engine sees them. */
+  dependencies: string[];
+  /** Resource options the engine receives that decide what a delete does. */
+  retainOnDelete: boolean;
 }
 
 export type ConfigMap = Record<string, string | number | boolean | string[] | undefined>;
 
-/** Values of the four stack secrets in tests; no plain env var may ever carry one of them. */
+/** Values of the stack secrets in tests; no plain env var may ever carry one of them. */
 export const SECRET_VALUES = {
-  supabaseUrl: 'https://abcd.supabase.co',
   supabaseServiceRole: 'service-role-key-value',
   supabaseDbUrl: 'postgres://oasis:db-password@db.abcd.supabase.co:5432/postgres',
   supabaseJwtSecret: 'jwt-secret-value',
@@ -28,25 +33,41 @@ export const SECRET_VALUES = {
 
 export const GENERATED_WEBHOOK_SECRET = 'generated-webhook-secret-0123456789';
 
-/** The dev stack's settings (Pulumi.dev.yaml) plus the secrets. */
+/** Not a secret: the Supabase project URL, a plain setting. */
+export const SUPABASE_URL = 'https://abcd.supabase.co';
+
+/** The dev stack's settings (Pulumi.dev.yaml, which sets no `vtid`) plus the secrets. */
 export function devConfig(overrides: ConfigMap = {}): ConfigMap {
   return {
     'gcp:project': GCP_PROJECT,
     'gcp:region': 'us-central1',
     region: 'us-central1',
-    vtid: 'DEV-CICDL-0031',
+    layer: 'DEV',
+    module: 'CICDL',
     deletionProtection: false,
+    supabaseUrl: SUPABASE_URL,
     ...SECRET_VALUES,
     ...overrides,
   };
 }
 
+/** What CI hands the program: the VTID of the change (scripts/ensure-vtid.sh). */
+export const CHANGE_ENV: NodeJS.ProcessEnv = { VTID: 'DEV-CICDL-0031' };
+
 export const serviceUri = (name: string) => `https://${name}-4x2k7q-uc.a.run.app`;
 export const accountEmail = (id: string) => `${id}@${GCP_PROJECT}.iam.gserviceaccount.com`;
 export const IMAGE_DIGEST = 'sha256:0123456789abcdef';
 
-/** Computed outputs the program reads, as the providers would return them. */
-function stateFor(type: string, name: string, inputs: Record<string, any>): { id: string; state: Record<string, any> } {
+/**
+ * Computed outputs the program reads, as the providers would return them. `versions` counts the
+ * versions of each secret, numbered from 1 as Secret Manager numbers them.
+ */
+function stateFor(
+  type: string,
+  name: string,
+  inputs: Record<string, any>,
+  versions: Map<string, number>,
+): { id: string; state: Record<string, any> } {
   switch (type) {
     case 'gcp:cloudrunv2/service:Service':
       return { id: `${inputs.location}/${inputs.name}`, state: { ...inputs, uri: serviceUri(inputs.name) } };
@@ -56,8 +77,11 @@ function stateFor(type: string, name: string, inputs: Record<string, any>): { id
     }
     case 'gcp:secretmanager/secret:Secret':
       return { id: `projects/${inputs.project}/secrets/${inputs.secretId}`, state: { ...inputs } };
-    case 'gcp:secretmanager/secretVersion:SecretVersion':
-      return { id: `${inputs.secret}/versions/1`, state: { ...inputs, version: '1', name: `${inputs.secret}/versions/1` } };
+    case 'gcp:secretmanager/secretVersion:SecretVersion': {
+      const n = (versions.get(inputs.secret) ?? 0) + 1;
+      versions.set(inputs.secret, n);
+      return { id: `${inputs.secret}/versions/${n}`, state: { ...inputs, version: String(n), name: `${inputs.secret}/versions/${n}` } };
+    }
     case 'random:index/randomPassword:RandomPassword':
       return { id: name, state: { ...inputs, result: GENERATED_WEBHOOK_SECRET } };
     case 'docker-build:index:Image': {
@@ -80,12 +104,28 @@ export interface Run {
   secretOutputs: Record<string, boolean>;
 }
 
-async function installMocks(resources: Registered[]): Promise<void> {
+/** `type name` of a resource from its URN (urn:pulumi:stack::project::[parent$]type::name). */
+function typeAndName(urn: string): string {
+  const parts = urn.split('::');
+  const type = parts[2]!.split('$').pop()!;
+  return `${type} ${parts[3]}`;
+}
+
+/** What the mocks' newResource does not see: dependencies and delete options, keyed by `type name`. */
+interface Wire {
+  dependencies: string[];
+  retainOnDelete: boolean;
+}
+
+async function installMocks(resources: Registered[], preview = false): Promise<void> {
+  const wire = new Map<string, Wire>();
+  const versions = new Map<string, number>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        const { id, state } = stateFor(args.type, args.name, args.inputs);
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs, state });
+        const { id, state } = stateFor(args.type, args.name, args.inputs, versions);
+        const seen = wire.get(`${args.type} ${args.name}`) ?? { dependencies: [], retainOnDelete: false };
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs, state, importId: args.id || undefined, ...seen });
         return { id, state };
       },
       call(args) {
@@ -94,9 +134,38 @@ async function installMocks(resources: Registered[]): Promise<void> {
     },
     PROJECT,
     'test',
-    false,
+    preview,
   );
+  // The mock monitor hands newResource only type, name, inputs and import id. The request itself
+  // carries the dependencies the engine would order operations by: read them before it is answered.
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: RegisterRequest, callback: unknown): unknown;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    wire.set(`${req.getType()} ${req.getName()}`, {
+      dependencies: req.getDependenciesList().map(typeAndName),
+      retainOnDelete: req.getRetainondelete?.() ?? false,
+    });
+    return register(req, callback);
+  };
 }
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getDependenciesList(): string[];
+  getRetainondelete?(): boolean;
+}
+
+/** Keys set with `pulumi config set --secret` in a real stack. */
+const SECRET_KEYS = [
+  ...Object.keys(SECRET_VALUES),
+  'githubWebhookSecret',
+  'githubWebhookSecretNext',
+  'reconcileGithubToken',
+  'reconcileGithubAppPrivateKey',
+];
 
 function setConfig(config: ConfigMap): void {
   const map: Record<string, string> = {};
@@ -105,14 +174,20 @@ function setConfig(config: ConfigMap): void {
     const fullKey = key.includes(':') ? key : `${PROJECT}:${key}`;
     map[fullKey] = typeof value === 'string' ? value : JSON.stringify(value);
   }
-  const secretKeys = Object.keys(SECRET_VALUES).map((k) => `${PROJECT}:${k}`);
-  pulumi.runtime.setAllConfig(map, secretKeys);
+  pulumi.runtime.setAllConfig(map, SECRET_KEYS.map((k) => `${PROJECT}:${k}`));
 }
 
-/** Runs readConfig + deploy with `config` and `env`, waits for every registration, resolves the outputs. */
-export async function runProgram(config: ConfigMap, env: NodeJS.ProcessEnv = {}): Promise<Run> {
+/**
+ * Runs readConfig + deploy with `config` and `env`, waits for every registration, resolves the outputs.
+ * `preview` runs it as `pulumi preview` would (isDryRun).
+ */
+export async function runProgram(
+  config: ConfigMap,
+  env: NodeJS.ProcessEnv = CHANGE_ENV,
+  options: { preview?: boolean } = {},
+): Promise<Run> {
   const resources: Registered[] = [];
-  await installMocks(resources);
+  await installMocks(resources, options.preview ?? false);
   setConfig(config);
   const { readConfig } = await import('../../infra/config.js');
   const { deploy } = await import('../../infra/index.js');
@@ -132,7 +207,7 @@ export async function runProgram(config: ConfigMap, env: NodeJS.ProcessEnv = {})
 /** Runs readConfig + deploy expecting readConfig to refuse; returns the error and what got registered. */
 export async function runProgramExpectingError(
   config: ConfigMap,
-  env: NodeJS.ProcessEnv = {},
+  env: NodeJS.ProcessEnv = CHANGE_ENV,
 ): Promise<{ error: Error; resources: Registered[] }> {
   const resources: Registered[] = [];
   await installMocks(resources);
@@ -161,6 +236,24 @@ export function secretness(input: unknown): { secret: boolean; value: unknown } 
   }
   return { secret: false, value: input };
 }
+
+/** Resource type tokens the tests look for. */
+export const T = {
+  api: 'gcp:projects/service:Service',
+  registry: 'gcp:artifactregistry/repository:Repository',
+  image: 'docker-build:index:Image',
+  password: 'random:index/randomPassword:RandomPassword',
+  secret: 'gcp:secretmanager/secret:Secret',
+  secretVersion: 'gcp:secretmanager/secretVersion:SecretVersion',
+  secretIam: 'gcp:secretmanager/secretIamMember:SecretIamMember',
+  account: 'gcp:serviceaccount/account:Account',
+  projectIam: 'gcp:projects/iAMMember:IAMMember',
+  run: 'gcp:cloudrunv2/service:Service',
+  runIam: 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember',
+  job: 'gcp:cloudscheduler/job:Job',
+  webhook: 'github:index/repositoryWebhook:RepositoryWebhook',
+  wait: 'pulumi-nodejs:dynamic:Resource',
+} as const;
 
 export const ofType = (run: Run, type: string) => run.resources.filter((r) => r.type === type);
 

@@ -55,11 +55,13 @@ describe('vitana-required-labels', () => {
     expect(await violations(requiredLabels, 'gcp:artifactregistry/repository:Repository', { labels: LABELS })).toEqual([]);
   });
 
-  it('flags a Cloud Run service whose revision template has no labels', async () => {
-    const props = runService({ template: { containers: [] } });
-    expect(await violations(requiredLabels, 'gcp:cloudrunv2/service:Service', props)).toEqual([
-      'gcp:cloudrunv2/service:Service "r": no template.labels; it needs vtid, vt_layer, vt_module.',
+  it('wants the labels on a Cloud Run service, not on its revision template (a label there makes every deploy a new revision)', async () => {
+    const templateOnly = runService({ labels: undefined, template: { labels: LABELS, containers: [] } });
+    expect(await violations(requiredLabels, 'gcp:cloudrunv2/service:Service', templateOnly)).toEqual([
+      'gcp:cloudrunv2/service:Service "r": no labels; it needs vtid, vt_layer, vt_module.',
     ]);
+    const serviceOnly = runService({ template: { labels: { managed_by: 'pulumi' }, containers: [] } });
+    expect(await violations(requiredLabels, 'gcp:cloudrunv2/service:Service', serviceOnly)).toEqual([]);
   });
 
   it('flags each missing label and each invalid value', async () => {

@@ -16,29 +16,19 @@ import {
   SECRET_VALUES,
   secretness,
   serviceUri,
+  SUPABASE_URL,
+  T,
   type Registered,
   type Run,
 } from './harness.js';
+import { readFileSync } from 'node:fs';
+import { runInNewContext } from 'node:vm';
 import { LABEL_PATHS } from '../../policy/policies.js';
+import { BOOTSTRAP_APIS } from '../../infra/apis.js';
 
-const T = {
-  api: 'gcp:projects/service:Service',
-  registry: 'gcp:artifactregistry/repository:Repository',
-  image: 'docker-build:index:Image',
-  password: 'random:index/randomPassword:RandomPassword',
-  secret: 'gcp:secretmanager/secret:Secret',
-  secretVersion: 'gcp:secretmanager/secretVersion:SecretVersion',
-  secretIam: 'gcp:secretmanager/secretIamMember:SecretIamMember',
-  account: 'gcp:serviceaccount/account:Account',
-  projectIam: 'gcp:projects/iAMMember:IAMMember',
-  run: 'gcp:cloudrunv2/service:Service',
-  runIam: 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember',
-  job: 'gcp:cloudscheduler/job:Job',
-  webhook: 'github:index/repositoryWebhook:RepositoryWebhook',
-} as const;
 
 const EXPECTED_LABELS = { vtid: 'dev-cicdl-0031', vt_layer: 'dev', vt_module: 'cicdl', managed_by: 'pulumi' };
-const SECRETS = ['GITHUB_WEBHOOK_SECRET', 'SUPABASE_URL', 'SUPABASE_SERVICE_ROLE', 'SUPABASE_DB_URL', 'SUPABASE_JWT_SECRET'];
+const SECRETS = ['GITHUB_WEBHOOK_SECRET', 'SUPABASE_SERVICE_ROLE', 'SUPABASE_DB_URL', 'SUPABASE_JWT_SECRET'];
 const GATEWAY_SA = `serviceAccount:${accountEmail('oasis-gateway')}`;
 const WATCHER_SA = `serviceAccount:${accountEmail('oasis-watcher')}`;
 const SCHEDULER_SA = `serviceAccount:${accountEmail('oasis-scheduler')}`;
@@ -60,17 +50,19 @@ describe('resources', () => {
   it('declares exactly the expected resources', () => {
     const declared = run.resources.map((r) => `${r.type} ${r.name}`).sort();
     const expected = [
-      ...['run', 'secretmanager', 'cloudscheduler', 'logging', 'artifactregistry', 'iam'].map((a) => `${T.api} api-${a}`),
+      ...['run', 'secretmanager', 'cloudscheduler', 'logging', 'artifactregistry', 'iam', 'iamcredentials', 'cloudresourcemanager'].map(
+        (a) => `${T.api} api-${a}`,
+      ),
       `${T.registry} registry`,
       `${T.image} oasis-image`,
       `${T.password} github-webhook-secret`,
       ...SECRETS.map((s) => `${T.secret} ${s}`),
       ...SECRETS.map((s) => `${T.secretVersion} ${s}`),
       ...['oasis-gateway', 'oasis-watcher', 'oasis-scheduler'].map((a) => `${T.account} ${a}`),
-      ...['supabase-db-url', 'supabase-jwt-secret', 'github-webhook-secret', 'supabase-url'].map(
-        (s) => `${T.secretIam} oasis-gateway-reads-${s}`,
-      ),
+      ...['supabase-db-url', 'supabase-jwt-secret', 'github-webhook-secret'].map((s) => `${T.secretIam} oasis-gateway-reads-${s}`),
       `${T.secretIam} oasis-watcher-reads-supabase-service-role`,
+      `${T.wait} oasis-gateway-secret-access-propagated`,
+      `${T.wait} oasis-watcher-secret-access-propagated`,
       `${T.projectIam} oasis-watcher-logging-viewer`,
       `${T.run} vitana-gateway`,
       `${T.run} deploy-watcher`,
@@ -86,8 +78,10 @@ describe('resources', () => {
     expect(apis.map((a) => a.inputs.service).sort()).toEqual(
       [
         'artifactregistry.googleapis.com',
+        'cloudresourcemanager.googleapis.com',
         'cloudscheduler.googleapis.com',
         'iam.googleapis.com',
+        'iamcredentials.googleapis.com',
         'logging.googleapis.com',
         'run.googleapis.com',
         'secretmanager.googleapis.com',
@@ -97,6 +91,20 @@ describe('resources', () => {
       expect(api.inputs.project).toBe(GCP_PROJECT);
       expect(api.inputs.disableOnDestroy).toBe(false);
     }
+  });
+
+  it('changes project IAM only after the Resource Manager API is on', () => {
+    const member = one(run, T.projectIam, 'oasis-watcher-logging-viewer');
+    expect(member.dependencies).toContain(`${T.api} api-cloudresourcemanager`);
+  });
+
+  it('lists as bootstrap (enabled by hand, docs/DEPLOY.md) the APIs needed before any program runs', () => {
+    expect([...BOOTSTRAP_APIS].sort()).toEqual(
+      ['cloudresourcemanager.googleapis.com', 'iamcredentials.googleapis.com', 'serviceusage.googleapis.com', 'sts.googleapis.com'],
+    );
+    const deployDoc = readFileSync(new URL('../../docs/DEPLOY.md', import.meta.url), 'utf8');
+    const enable = /gcloud services enable ([^\n]+(?:\\\n[^\n]+)*)/.exec(deployDoc)?.[1] ?? '';
+    for (const api of BOOTSTRAP_APIS) expect(enable, `docs/DEPLOY.md enables ${api}`).toContain(api);
   });
 
   it('exports every URL and the webhook secret, the secret as a secret output', () => {
@@ -116,9 +124,9 @@ describe('resources', () => {
 });
 
 describe('labels', () => {
-  it('puts vtid, vt_layer, vt_module and managed_by on every labellable resource, revision templates included', () => {
+  it('puts vtid, vt_layer, vt_module and managed_by on every labellable resource', () => {
     const labellable = run.resources.filter((r) => r.type in LABEL_PATHS);
-    // 2 Cloud Run services, 5 secrets, 1 registry: none may be missed.
+    // 2 Cloud Run services, 4 secrets, 1 registry: none may be missed.
     expect(labellable.map((r) => r.type).sort()).toEqual(
       [T.registry, T.run, T.run, ...SECRETS.map(() => T.secret)].sort(),
     );
@@ -128,8 +136,13 @@ describe('labels', () => {
         expect(labels, `${resource.type} ${resource.name} ${path.join('.')}`).toEqual(EXPECTED_LABELS);
       }
     }
-    expect(gateway.inputs.template.labels).toEqual(EXPECTED_LABELS);
-    expect(watcher.inputs.template.labels).toEqual(EXPECTED_LABELS);
+    expect(gateway.inputs.labels).toEqual(EXPECTED_LABELS);
+    expect(watcher.inputs.labels).toEqual(EXPECTED_LABELS);
+  });
+
+  it('keeps the change-specific labels off the revision templates: a new VTID must not make a new revision', () => {
+    expect(gateway.inputs.template.labels).toEqual({ managed_by: 'pulumi' });
+    expect(watcher.inputs.template.labels).toEqual({ managed_by: 'pulumi' });
   });
 
   it('passes every policy of the CrossGuard pack', async () => {
@@ -189,7 +202,7 @@ describe('least privilege', () => {
       .sort();
 
   it('lets each service account read exactly the secrets its service mounts', () => {
-    expect(readersOf(GATEWAY_SA)).toEqual(['GITHUB_WEBHOOK_SECRET', 'SUPABASE_DB_URL', 'SUPABASE_JWT_SECRET', 'SUPABASE_URL']);
+    expect(readersOf(GATEWAY_SA)).toEqual(['GITHUB_WEBHOOK_SECRET', 'SUPABASE_DB_URL', 'SUPABASE_JWT_SECRET']);
     expect(readersOf(WATCHER_SA)).toEqual(['SUPABASE_SERVICE_ROLE']);
     expect(readersOf(SCHEDULER_SA)).toEqual([]);
     expect(mounted(gateway)).toEqual(readersOf(GATEWAY_SA));
@@ -217,6 +230,53 @@ describe('least privilege', () => {
   });
 });
 
+describe('first deploy: secret access has propagated before Cloud Run checks it', () => {
+  const grantsOf = (member: string) => ofType(run, T.secretIam).filter((m) => m.inputs.member === member);
+
+  it.each([
+    ['vitana-gateway', 'oasis-gateway', GATEWAY_SA],
+    ['deploy-watcher', 'oasis-watcher', WATCHER_SA],
+  ])('%s depends on a bounded wait that depends on each of its accessor grants', (service, prefix, member) => {
+    const wait = one(run, T.wait, `${prefix}-secret-access-propagated`);
+    const grants = grantsOf(member);
+    expect(grants.length).toBeGreaterThan(0);
+    for (const grant of grants) expect(wait.dependencies).toContain(`${T.secretIam} ${grant.name}`);
+    // A new grant changes this input, so the wait runs again then; unchanged grants do not wait.
+    expect([...wait.inputs.grants].sort()).toEqual(grants.map((g) => `${g.name}-id`).sort());
+    expect(wait.inputs.seconds).toBe(60);
+
+    const runService = one(run, T.run, service);
+    expect(runService.dependencies).toContain(`${T.wait} ${wait.name}`);
+    // And on the versions it mounts.
+    const mountedVersions = containerOf(runService)
+      .envs.filter((e: any) => e.valueSource)
+      .map((e: any) => `${T.secretVersion} ${e.valueSource.secretKeyRef.secret}`);
+    for (const version of mountedVersions) expect(runService.dependencies).toContain(version);
+  });
+
+  it('ships a self-contained wait: the serialized provider runs with nothing but setTimeout, and waits only for new grants', async () => {
+    // What Pulumi's dynamic provider host evaluates, here in a context with no require, no process, and
+    // a setTimeout that records the delay it is asked for and returns at once.
+    const wait = one(run, T.wait, 'oasis-gateway-secret-access-propagated');
+    const delays: number[] = [];
+    const sandbox = {
+      exports: {} as { handler?: () => any },
+      setTimeout: (callback: () => void, ms: number) => {
+        delays.push(ms);
+        callback();
+      },
+    };
+    runInNewContext(String(wait.inputs.__provider), sandbox);
+    const provider = sandbox.exports.handler!();
+    expect(await provider.diff('id', { grants: ['a', 'b'], seconds: 60 }, { grants: ['b', 'a'], seconds: 60 })).toMatchObject({ changes: false });
+    expect(await provider.diff('id', { grants: ['a'], seconds: 60 }, { grants: ['a', 'c'], seconds: 60 })).toMatchObject({ changes: true });
+    const inputs = { grants: wait.inputs.grants, seconds: wait.inputs.seconds };
+    expect(await provider.create(inputs)).toEqual({ id: 'iam-propagation', outs: inputs });
+    expect(await provider.update('iam-propagation', inputs, inputs)).toEqual({ outs: inputs });
+    expect(delays).toEqual([60_000, 60_000]);
+  });
+});
+
 describe('secrets', () => {
   it('stores each secret with one version, as Pulumi secrets: the generated webhook secret and the stack secrets', () => {
     const versions = Object.fromEntries(
@@ -228,7 +288,6 @@ describe('secrets', () => {
     );
     expect(versions).toEqual({
       GITHUB_WEBHOOK_SECRET: GENERATED_WEBHOOK_SECRET,
-      SUPABASE_URL: SECRET_VALUES.supabaseUrl,
       SUPABASE_SERVICE_ROLE: SECRET_VALUES.supabaseServiceRole,
       SUPABASE_DB_URL: SECRET_VALUES.supabaseDbUrl,
       SUPABASE_JWT_SECRET: SECRET_VALUES.supabaseJwtSecret,
@@ -260,7 +319,8 @@ describe('gateway', () => {
       DATABASE_URL: ref('SUPABASE_DB_URL'),
       SUPABASE_JWT_SECRET: ref('SUPABASE_JWT_SECRET'),
       GITHUB_WEBHOOK_SECRET: ref('GITHUB_WEBHOOK_SECRET'),
-      SUPABASE_URL: ref('SUPABASE_URL'),
+      // The project URL is not a secret: a plain value (the gateway derives its JWKS URL from it).
+      SUPABASE_URL: SUPABASE_URL,
       OASIS_PUBLIC_READ: 'false',
       NODE_ENV: 'production',
       MIGRATE_ON_START: 'true',
@@ -296,21 +356,40 @@ describe('watcher', () => {
 });
 
 describe('images (build path)', () => {
+  const repo = `us-central1-docker.pkg.dev/${GCP_PROJECT}/vitana-oasis/oasis`;
+
   it('builds runtime/Dockerfile from the repo root, pushes it to the registry, and both services run its digest', () => {
     const registry = one(run, T.registry, 'registry');
     expect(registry.inputs).toMatchObject({ format: 'DOCKER', repositoryId: 'vitana-oasis', location: 'us-central1' });
 
     const image = one(run, T.image, 'oasis-image');
-    const repo = `us-central1-docker.pkg.dev/${GCP_PROJECT}/vitana-oasis/oasis`;
     expect(image.inputs).toMatchObject({
       context: { location: '.' },
       dockerfile: { location: 'runtime/Dockerfile' },
       platforms: ['linux/amd64'],
       push: true,
     });
-    expect(image.inputs.tags).toEqual([`${repo}:latest`, `${repo}:dev-cicdl-0031`]);
+    expect(image.inputs.tags).toEqual([`${repo}:latest`]);
     expect(containerOf(gateway).image).toBe(`${repo}@${IMAGE_DIGEST}`);
     expect(containerOf(watcher).image).toBe(`${repo}@${IMAGE_DIGEST}`);
+  });
+
+  it('reads and writes the registry build cache, with timestamps fixed so a rebuild of the same inputs keeps the digest', () => {
+    const image = one(run, T.image, 'oasis-image');
+    expect(image.inputs.cacheFrom).toEqual([{ registry: { ref: `${repo}:buildcache` } }]);
+    expect(image.inputs.cacheTo).toEqual([
+      { registry: { ref: `${repo}:buildcache`, mode: 'max', imageManifest: true, ociMediaTypes: true } },
+    ]);
+    expect(image.inputs.buildArgs).toEqual({ SOURCE_DATE_EPOCH: '0' });
+  });
+
+  it('gives the build nothing of the deploy: another change\'s VTID leaves every image input as it was', async () => {
+    const other = await runProgram(devConfig(), { VTID: 'DEV-OASIS-0099' });
+    expect(one(other, T.run, 'vitana-gateway').inputs.labels.vtid).toBe('dev-oasis-0099');
+    expect(one(other, T.image, 'oasis-image').inputs).toEqual(one(run, T.image, 'oasis-image').inputs);
+    // Neither does the revision template change: same image, same env, same labels.
+    expect(one(other, T.run, 'vitana-gateway').inputs.template).toEqual(gateway.inputs.template);
+    expect(one(other, T.run, 'deploy-watcher').inputs.template).toEqual(watcher.inputs.template);
   });
 
   it('declares no GitHub webhook when githubRepositories is empty', () => {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULTS } from '../../infra/config.js';
+import { isIgnored, parseDockerignore, trackedFiles } from './build-context.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
@@ -24,10 +25,13 @@ const devStack = parse(read('Pulumi.dev.yaml')) as { config: Record<string, unkn
 
 const PLAIN_KEYS = [
   'vtid', 'layer', 'module', 'region', 'gatewayImage', 'watcherImage', 'minInstances', 'memory',
-  'publicRead', 'pollSchedule', 'githubRepositories', 'deletionProtection',
+  'publicRead', 'pollSchedule', 'githubRepositories', 'deletionProtection', 'supabaseUrl', 'adopt',
   'reconcileHooks', 'reconcileIntervalMinutes', 'reconcileGithubAppId', 'reconcileGithubAppInstallationId',
+  // Optional secrets: Pulumi has no optional `secret: true` key, so these default to empty (Pulumi.yaml).
+  'githubWebhookSecret', 'githubWebhookSecretNext', 'reconcileGithubToken', 'reconcileGithubAppPrivateKey',
+  'supabaseJwtSecret',
 ];
-const SECRET_KEYS = ['supabaseUrl', 'supabaseServiceRole', 'supabaseDbUrl', 'supabaseJwtSecret'];
+const SECRET_KEYS = ['supabaseServiceRole', 'supabaseDbUrl'];
 
 describe('Pulumi.yaml', () => {
   it('is the vitana-oasis Node.js project, loading the ESM TypeScript program through tsx', () => {
@@ -53,6 +57,7 @@ describe('Pulumi.yaml', () => {
       expect(project.config[key]!.default, key).toEqual(DEFAULTS[key as keyof typeof DEFAULTS]);
     }
     expect(project.config.githubRepositories!.items).toEqual({ type: 'string' });
+    expect(project.config.adopt!.items).toEqual({ type: 'string' });
     expect(project.config.reconcileHooks!.items).toEqual({ type: 'string' });
   });
 
@@ -65,13 +70,16 @@ describe('Pulumi.yaml', () => {
 });
 
 describe('Pulumi.dev.yaml', () => {
-  it('is the platform dev stack: lovable-vitana-vers1, us-central1, DEV-CICDL-0031, no deletion protection', () => {
+  it('is the platform dev stack: lovable-vitana-vers1, us-central1, no deletion protection', () => {
     expect(devStack.config).toMatchObject({
       'gcp:project': 'lovable-vitana-vers1',
       'vitana-oasis:region': 'us-central1',
-      'vitana-oasis:vtid': 'DEV-CICDL-0031',
       'vitana-oasis:deletionProtection': false,
     });
+  });
+
+  it('names no VTID: each deploy is labelled with the VTID of the change it ships (CI sets VTID)', () => {
+    expect(devStack.config).not.toHaveProperty(['vitana-oasis:vtid']);
   });
 
   it('holds no secret value in plain text and only declared keys', () => {
@@ -128,21 +136,53 @@ describe('runtime/Dockerfile', () => {
   });
 });
 
-describe('.dockerignore', () => {
-  const patterns = read('.dockerignore')
+describe('the build context (.dockerignore) and .gitignore', () => {
+  const patterns = parseDockerignore(read('.dockerignore'));
+  const files = trackedFiles(root);
+  const sent = files.filter((f) => !isIgnored(patterns, f));
+  /** What runtime/Dockerfile copies from the context: the sources of every COPY without --from. */
+  const copied = read('runtime/Dockerfile')
     .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'));
+    .filter((l) => /^COPY /.test(l) && !l.includes('--from='))
+    .flatMap((l) => l.replace(/^COPY\s+/, '').split(/\s+/).slice(0, -1));
 
-  it('keeps local installs, build output, state and git out of the context', () => {
-    for (const p of ['node_modules', 'dist', '.git', '.data', '.pulumi', '.env']) expect(patterns).toContain(p);
+  it('keeps the credentials google-github-actions/auth writes into the workspace out of the image and of git', () => {
+    for (const file of ['gha-creds-0123456789abcdef.json', 'runtime/gha-creds-1.json', 'migrations/gha-creds-x.json']) {
+      expect(isIgnored(patterns, file), file).toBe(true);
+    }
+    const res = spawnSync('git', ['check-ignore', '--no-index', '-q', 'gha-creds-0123456789abcdef.json'], { cwd: root });
+    expect(res.status, '.gitignore ignores gha-creds-*.json').toBe(0);
   });
 
-  it('keeps everything the image build reads', () => {
-    for (const needed of ['package.json', 'package-lock.json', 'scripts', 'runtime', 'migrations', 'policies', 'tsconfig.json']) {
-      expect(patterns.some((p) => p === needed || p.startsWith(`${needed}/`)), needed).toBe(false);
+  it('sends only what the Dockerfile copies: docs, tests, the Pulumi program and CI files are not in it', () => {
+    const inputs = (file: string) => copied.some((src) => file === src || file.startsWith(`${src}/`));
+    expect(sent.filter((f) => !inputs(f))).toEqual([]);
+    for (const file of ['README.md', 'docs/DEPLOY.md', 'test/infra/program.test.ts', 'infra/images.ts', 'index.ts', '.github/workflows/deploy.yml', 'Pulumi.dev.yaml']) {
+      expect(files, file).toContain(file);
+      expect(sent, file).not.toContain(file);
     }
-    expect(patterns.some((p) => p.startsWith('!'))).toBe(false);
+    for (const file of ['.env', 'runtime/.env.local', 'node_modules/x/index.js', 'dist/gateway.js']) {
+      expect(isIgnored(patterns, file), file).toBe(true);
+    }
+  });
+
+  it('sends everything the Dockerfile copies', () => {
+    expect([...new Set(copied)].sort()).toEqual(
+      ['migrations', 'package-lock.json', 'package.json', 'policies', 'runtime', 'runtime/console/console.html', 'scripts/build.mjs', 'tsconfig.json'].sort(),
+    );
+    for (const src of copied) {
+      expect(sent.some((f) => f === src || f.startsWith(`${src}/`)), src).toBe(true);
+    }
+    // The build reads every source under runtime/, and the runtime stage the migrations and policies.
+    for (const file of files.filter((f) => /^(runtime|migrations|policies)\//.test(f) && !f.endsWith('Dockerfile'))) {
+      expect(sent, file).toContain(file);
+    }
+  });
+
+  it('copies named files and folders only, never the whole context', () => {
+    const dockerfile = read('runtime/Dockerfile');
+    expect(dockerfile).not.toMatch(/^(COPY|ADD)\s+\.\s/m);
+    expect(dockerfile).not.toMatch(/^ADD /m);
   });
 });
 
@@ -163,7 +203,7 @@ describe('index.ts under node --import tsx (how Pulumi.yaml runs it)', () => {
       timeout: 60_000,
     });
     expect(res.status).not.toBe(0);
-    expect(res.stderr).toContain('No VTID: neither config `vtid` nor the environment variable VTID is set.');
+    expect(res.stderr).toContain('No VTID: neither the environment variable VTID nor config `vtid` is set.');
     expect(res.stderr).not.toMatch(/ERR_MODULE_NOT_FOUND|SyntaxError/);
   });
 });

@@ -3,6 +3,8 @@
  * a hook; a private Cloud Run service that only the scheduler's identity may invoke, called by its own
  * Cloud Scheduler job with an OIDC token; its own account reading exactly the database URL and the
  * GitHub credential, which comes from stack config into Secret Manager and is never a plain value.
+ * Built like the other services: the gateway's pinned image, VTID labels off the revision template, and
+ * a wait for its secret grants to propagate before Cloud Run checks them.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -17,19 +19,10 @@ import {
   runProgramExpectingError,
   secretness,
   serviceUri,
+  T,
   type Registered,
   type Run,
 } from './harness.js';
-
-const T = {
-  run: 'gcp:cloudrunv2/service:Service',
-  runIam: 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember',
-  job: 'gcp:cloudscheduler/job:Job',
-  account: 'gcp:serviceaccount/account:Account',
-  secret: 'gcp:secretmanager/secret:Secret',
-  secretVersion: 'gcp:secretmanager/secretVersion:SecretVersion',
-  secretIam: 'gcp:secretmanager/secretIamMember:SecretIamMember',
-} as const;
 
 const TOKEN = 'ghp_stacktoken0123456789abcdefghijklmnop';
 const PEM = '-----BEGIN RSA PRIVATE KEY-----\nMIIEow-not-a-real-key\n-----END RSA PRIVATE KEY-----';
@@ -72,7 +65,25 @@ describe('with reconcileHooks and a token', () => {
     expect(containerOf(service).startupProbe.httpGet.path).toBe('/healthz');
     expect(service.inputs.template.scaling).toEqual({ minInstanceCount: 0, maxInstanceCount: 1 });
     expect(service.inputs.labels).toEqual(LABELS);
-    expect(service.inputs.template.labels).toEqual(LABELS);
+  });
+
+  it('keeps the change-specific labels off its revision template: a new VTID makes no new revision', async () => {
+    expect(service.inputs.template.labels).toEqual({ managed_by: 'pulumi' });
+    const other = await runProgram(devConfig({ reconcileHooks: HOOKS, reconcileGithubToken: TOKEN }), { VTID: 'DEV-OASIS-0099' });
+    const otherService = one(other, T.run, 'delivery-reconciler');
+    expect(otherService.inputs.labels.vtid).toBe('dev-oasis-0099');
+    expect(otherService.inputs.template).toEqual(service.inputs.template);
+  });
+
+  it('starts only after its secret versions exist and its two grants have had time to propagate', () => {
+    const wait = one(run, T.wait, 'oasis-reconciler-secret-access-propagated');
+    const grants = ofType(run, T.secretIam).filter((m) => m.inputs.member === RECONCILER_SA);
+    expect(grants).toHaveLength(2);
+    for (const grant of grants) expect(wait.dependencies).toContain(`${T.secretIam} ${grant.name}`);
+    expect([...wait.inputs.grants].sort()).toEqual(grants.map((g) => `${g.name}-id`).sort());
+    expect(wait.inputs.seconds).toBe(60);
+    expect(service.dependencies).toContain(`${T.wait} oasis-reconciler-secret-access-propagated`);
+    for (const secret of ['SUPABASE_DB_URL', 'GITHUB_RECONCILER_CREDENTIAL']) expect(service.dependencies).toContain(`${T.secretVersion} ${secret}`);
   });
 
   it('stores the token as a secret version of its own labelled secret, never as a plain value', () => {
@@ -125,6 +136,17 @@ describe('with reconcileHooks and a token', () => {
   });
 });
 
+describe('with prebuilt images', () => {
+  it("runs gatewayImage, the digest CI built, like the gateway", async () => {
+    const image = 'us-central1-docker.pkg.dev/p/vitana-oasis/oasis@sha256:feedface';
+    const run = await runProgram(
+      devConfig({ reconcileHooks: HOOKS, reconcileGithubToken: TOKEN, gatewayImage: image, watcherImage: image }),
+    );
+    expect(containerOf(one(run, T.run, 'delivery-reconciler')).image).toBe(image);
+    expect(ofType(run, T.image)).toEqual([]);
+  });
+});
+
 describe('with a GitHub App', () => {
   it('mounts the private key as GITHUB_APP_PRIVATE_KEY, passes the App and installation ids, and follows reconcileIntervalMinutes', async () => {
     const run = await runProgram(
@@ -148,6 +170,18 @@ describe('with a GitHub App', () => {
     expect(secretness(one(run, T.secretVersion, 'GITHUB_RECONCILER_CREDENTIAL').inputs.secretData)).toEqual({ secret: true, value: PEM });
     expect(one(run, T.job, 'delivery-reconciler-pass').inputs.schedule).toBe('*/5 * * * *');
     expect(await policyViolations(run)).toEqual([]);
+  });
+});
+
+describe('the optional secret keys at their Pulumi.yaml default (empty)', () => {
+  it('declares no reconciler and refuses nothing without hooks', async () => {
+    const run = await runProgram(devConfig({ reconcileGithubToken: '', reconcileGithubAppPrivateKey: '' }));
+    expect(run.resources.filter((r) => /reconcil/i.test(r.name))).toEqual([]);
+  });
+
+  it('counts an empty token as no token when hooks are listed', async () => {
+    const { error } = await runProgramExpectingError(devConfig({ reconcileHooks: HOOKS, reconcileGithubToken: ' ', reconcileGithubAppPrivateKey: '' }));
+    expect(error.message).toContain('reconcileGithubToken is required');
   });
 });
 

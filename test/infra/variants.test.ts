@@ -1,9 +1,12 @@
 /**
  * The same program with other configurations: prebuilt images (CI), GitHub webhooks, and the settings
- * that flow into the services.
+ * that flow into the services (a Supabase project verified with its signing keys only among them).
  */
 import { describe, expect, it } from 'vitest';
+import { SUPPORTED_EVENTS } from '../../runtime/github/describe.js';
+import { WEBHOOK_EVENTS } from '../../infra/github-hooks.js';
 import {
+  CHANGE_ENV,
   devConfig,
   GENERATED_WEBHOOK_SECRET,
   IMAGE_DIGEST,
@@ -44,10 +47,12 @@ describe('prebuilt images', () => {
 });
 
 describe('GitHub webhooks', () => {
+  /** DEPLOY's environment: the change's VTID and the hooks token (secret WEBHOOK_ADMIN_TOKEN). */
+  const withToken = { ...CHANGE_ENV, GITHUB_TOKEN: 'ghp_test-token' };
+  const repositories = ['exafyltd/vitana-platform', 'exafyltd/vitana-oasis', 'other-org/tools'];
+
   it('declares one JSON webhook per configured repository, signed with the generated secret', async () => {
-    const run = await runProgram(
-      devConfig({ githubRepositories: ['exafyltd/vitana-platform', 'exafyltd/vitana-oasis', 'other-org/tools'] }),
-    );
+    const run = await runProgram(devConfig({ githubRepositories: repositories }), withToken);
     const hooks = ofType(run, WEBHOOK);
     expect(hooks.map((h) => h.inputs.repository).sort()).toEqual(['tools', 'vitana-oasis', 'vitana-platform']);
     for (const hook of hooks) {
@@ -59,13 +64,41 @@ describe('GitHub webhooks', () => {
         secret: GENERATED_WEBHOOK_SECRET,
         insecureSsl: false,
       } });
-      expect([...hook.inputs.events].sort()).toEqual(
-        ['check_run', 'check_suite', 'deployment_status', 'pull_request', 'push', 'workflow_job', 'workflow_run'],
-      );
+      expect([...hook.inputs.events].sort()).toEqual([
+        'check_run',
+        'check_suite',
+        'deployment',
+        'deployment_status',
+        'pull_request',
+        'push',
+        'release',
+        'workflow_job',
+        'workflow_run',
+      ]);
+      // A hook switches secrets only after the gateway revision that accepts the new one is up.
+      expect(hook.dependencies).toContain(`${RUN} vitana-gateway`);
     }
     // One provider per owner, so repositories of several owners work in one stack.
     const providers = run.resources.filter((r) => r.type === 'pulumi:providers:github');
     expect(providers.map((p) => p.inputs.owner).sort()).toEqual(['exafyltd', 'other-org']);
+  });
+
+  it('subscribes to every event the receiver normalizes (runtime/github/describe.ts) but ping, which GitHub sends unasked', () => {
+    expect([...WEBHOOK_EVENTS].sort()).toEqual(SUPPORTED_EVENTS.filter((e) => e !== 'ping').sort());
+    expect(SUPPORTED_EVENTS).toContain('ping');
+  });
+
+  it('refuses to create webhooks without a token that may manage them, but previews without one', async () => {
+    const { runProgramExpectingError } = await import('./harness.js');
+    const { error, resources } = await runProgramExpectingError(devConfig({ githubRepositories: repositories }), CHANGE_ENV);
+    expect(error.message).toContain('githubRepositories is set but there is no GitHub token: export GITHUB_TOKEN');
+    expect(resources).toEqual([]);
+    // github:token in the stack config serves as well.
+    const fromConfig = await runProgram(devConfig({ githubRepositories: repositories, 'github:token': 'ghp_x' }), CHANGE_ENV);
+    expect(ofType(fromConfig, WEBHOOK)).toHaveLength(3);
+    // A preview (pull requests get no hooks token) only compares, so it needs none.
+    const preview = await runProgram(devConfig({ githubRepositories: repositories }), CHANGE_ENV, { preview: true });
+    expect(ofType(preview, WEBHOOK)).toHaveLength(3);
   });
 
   it('refuses a repository that is not "owner/name"', async () => {
@@ -87,6 +120,41 @@ describe('settings', () => {
     expect(gateway.inputs.template.containers[0].resources.limits.memory).toBe('1Gi');
     expect(gateway.inputs.deletionProtection).toBe(true);
     expect(one(run, 'gcp:cloudscheduler/job:Job', 'deploy-watcher-poll').inputs.schedule).toBe('*/5 * * * *');
+  });
+
+  it('passes SUPABASE_URL to the gateway as a plain value only when supabaseUrl is set, and stores it nowhere', async () => {
+    const run = await runProgram(devConfig({ supabaseUrl: undefined }));
+    const gateway = one(run, RUN, 'vitana-gateway');
+    expect(gateway.inputs.template.containers[0].envs.map((e: any) => e.name)).not.toContain('SUPABASE_URL');
+    expect(env(one(await runProgram(devConfig()), RUN, 'vitana-gateway'), 'SUPABASE_URL')).toBe('https://abcd.supabase.co');
+    expect(ofType(run, 'gcp:secretmanager/secret:Secret').map((s) => s.name)).not.toContain('SUPABASE_URL');
+    // The watcher does not use it.
+    expect(one(run, RUN, 'deploy-watcher').inputs.template.containers[0].envs.map((e: any) => e.name)).not.toContain('SUPABASE_URL');
+  });
+
+  it('verifies with the signing keys only when supabaseJwtSecret is unset: no SUPABASE_JWT_SECRET anywhere, SUPABASE_URL passed', async () => {
+    const run = await runProgram(devConfig({ supabaseJwtSecret: '' }));
+    const gateway = one(run, RUN, 'vitana-gateway');
+    const envNames = gateway.inputs.template.containers[0].envs.map((e: any) => e.name);
+    expect(envNames).not.toContain('SUPABASE_JWT_SECRET');
+    expect(env(gateway, 'SUPABASE_URL')).toBe('https://abcd.supabase.co');
+    expect(ofType(run, 'gcp:secretmanager/secret:Secret').map((s) => s.name)).not.toContain('SUPABASE_JWT_SECRET');
+    expect(ofType(run, 'gcp:secretmanager/secretIamMember:SecretIamMember').map((m) => m.inputs.secretId)).not.toContain('SUPABASE_JWT_SECRET');
+    // The rest of the gateway's secrets are unchanged.
+    expect(envNames).toEqual(expect.arrayContaining(['DATABASE_URL', 'GITHUB_WEBHOOK_SECRET']));
+  });
+
+  it('refuses a stack with neither supabaseJwtSecret nor supabaseUrl (its gateway would not start), before declaring anything', async () => {
+    const { runProgramExpectingError } = await import('./harness.js');
+    const { error, resources } = await runProgramExpectingError(devConfig({ supabaseJwtSecret: '', supabaseUrl: undefined }));
+    expect(error.message).toContain('supabaseJwtSecret or supabaseUrl is required');
+    expect(resources).toEqual([]);
+  });
+
+  it('refuses a supabaseUrl that is not a project URL', async () => {
+    const { runProgramExpectingError } = await import('./harness.js');
+    const { error } = await runProgramExpectingError(devConfig({ supabaseUrl: 'abcd.supabase.co/rest' }));
+    expect(error.message).toContain('supabaseUrl "abcd.supabase.co/rest" must be the project URL');
   });
 
   it('applies the Pulumi.yaml defaults when keys are unset (deletion protection on)', async () => {

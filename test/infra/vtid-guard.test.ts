@@ -3,18 +3,18 @@
  * before any resource is declared; label values are converted to GCP's rules or refused.
  */
 import { VTID_MAX_LENGTH } from '../../runtime/vtid/parse.js';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as pulumi from '@pulumi/pulumi';
 import { devConfig, one, runProgram, runProgramExpectingError } from './harness.js';
 import { resolveVtid } from '../../infra/config.js';
 import { makeLabels, toLabelValue } from '../../infra/labels.js';
 
 describe('VTID guard (program under mocks)', () => {
-  it('refuses a missing VTID (no config, no VTID env) and declares nothing', async () => {
-    const { error, resources } = await runProgramExpectingError(devConfig({ vtid: undefined }), {});
+  it('refuses a missing VTID (no VTID env, no config override) and declares nothing', async () => {
+    const { error, resources } = await runProgramExpectingError(devConfig(), {});
     expect(pulumi.RunError.isInstance(error)).toBe(true);
-    expect(error.message).toMatch(/^No VTID: neither config `vtid` nor the environment variable VTID is set\./);
-    expect(error.message).toContain('pulumi config set vtid');
+    expect(error.message).toMatch(/^No VTID: neither the environment variable VTID nor config `vtid` is set\./);
+    expect(error.message).toContain('scripts/ensure-vtid.sh');
     expect(resources).toEqual([]);
   });
 
@@ -31,11 +31,12 @@ describe('VTID guard (program under mocks)', () => {
     ['fix DEV-CICDL-0031', 'not only the id'],
     ['VTID-26-0001', 'short year'],
   ])('refuses the malformed VTID %j (%s) and declares nothing', async (vtid) => {
-    const { error, resources } = await runProgramExpectingError(devConfig({ vtid }));
+    const { error, resources } = await runProgramExpectingError(devConfig(), { VTID: vtid });
     expect(pulumi.RunError.isInstance(error)).toBe(true);
     expect(error.message).toBe(
-      `Malformed VTID "${vtid}" (from config \`vtid\`). Set it with \`pulumi config set vtid DEV-CICDL-0031\` ` +
-        '(or export VTID=...); ids look like LAYER-MODULE-NNNN (DEV-CICDL-0031) or VTID-YYYY-NNNN (VTID-2026-0042).',
+      `Malformed VTID "${vtid}" (from environment variable VTID). CI sets the environment variable VTID from the ` +
+        'PR title, branch or commit (scripts/ensure-vtid.sh); by hand, `export VTID=DEV-CICDL-0031` (or override it ' +
+        'with `pulumi config set vtid ...`). Ids look like LAYER-MODULE-NNNN (DEV-CICDL-0031) or VTID-YYYY-NNNN (VTID-2026-0042).',
     );
     expect(resources).toEqual([]);
   });
@@ -50,8 +51,8 @@ describe('VTID guard (program under mocks)', () => {
     expect(resources).toEqual([]);
   });
 
-  it('refuses an un-labellable layer/module override', async () => {
-    const { error, resources } = await runProgramExpectingError(devConfig({ layer: 'CORE/API' }));
+  it('refuses an un-labellable layer/module for a ledger id', async () => {
+    const { error, resources } = await runProgramExpectingError(devConfig({ layer: 'CORE/API' }), { VTID: 'VTID-2026-0042' });
     expect(error.message).toContain(
       'vt_layer "CORE/API" cannot be a GCP label value: "core/api" has characters other than lower-case letters, digits, "_" and "-"',
     );
@@ -64,26 +65,61 @@ describe('VTID guard (program under mocks)', () => {
     expect(resources).toEqual([]);
   });
 
-  it('takes the VTID from the environment when config has none, and config wins when both are set', async () => {
-    const fromEnv = await runProgram(devConfig({ vtid: '' }), { VTID: 'dev-platform-0042' });
-    expect(one(fromEnv, 'gcp:cloudrunv2/service:Service', 'vitana-gateway').inputs.labels).toMatchObject({
-      vtid: 'dev-platform-0042',
-      vt_layer: 'dev',
-      vt_module: 'platform',
+  it("labels the deploy with the change's VTID from the environment, whatever the stack file held before", async () => {
+    const run = await runProgram(devConfig(), { VTID: 'dev-platform-0042' });
+    for (const resource of run.resources.filter((r) => r.inputs.labels !== undefined)) {
+      expect(resource.inputs.labels, `${resource.type} ${resource.name}`).toMatchObject({
+        vtid: 'dev-platform-0042',
+        vt_layer: 'dev',
+        vt_module: 'platform',
+      });
+    }
+    const another = await runProgram(devConfig(), { VTID: 'DEV-OASIS-0007' });
+    expect(one(another, 'gcp:cloudrunv2/service:Service', 'vitana-gateway').inputs.labels.vtid).toBe('dev-oasis-0007');
+  });
+
+  it("takes config `vtid` only as an explicit override of the change's VTID, and says so", async () => {
+    const warnings: string[] = [];
+    const warn = vi.spyOn(pulumi.log, 'warn').mockImplementation(async (message: string) => {
+      warnings.push(message);
     });
-    const both = await runProgram(devConfig(), { VTID: 'DEV-OTHER-0001' });
-    expect(one(both, 'gcp:cloudrunv2/service:Service', 'vitana-gateway').inputs.labels.vtid).toBe('dev-cicdl-0031');
+    try {
+      const both = await runProgram(devConfig({ vtid: 'DEV-HOTFIX-0001' }), { VTID: 'DEV-OTHER-0001' });
+      expect(one(both, 'gcp:cloudrunv2/service:Service', 'vitana-gateway').inputs.labels).toMatchObject({
+        vtid: 'dev-hotfix-0001',
+        vt_module: 'hotfix',
+      });
+      expect(warnings).toEqual([expect.stringContaining('config `vtid` DEV-HOTFIX-0001 overrides the VTID of the change, DEV-OTHER-0001')]);
+
+      // Without a VTID in the environment (a deploy by hand) the override is the VTID, nothing to warn about.
+      warnings.length = 0;
+      const alone = await runProgram(devConfig({ vtid: 'DEV-HOTFIX-0001' }), {});
+      expect(one(alone, 'gcp:cloudrunv2/service:Service', 'vitana-gateway').inputs.labels.vtid).toBe('dev-hotfix-0001');
+      expect(warnings).toEqual([]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("uses a family id's own layer and module; config layer/module only fill in a ledger id", async () => {
+    const run = await runProgram(devConfig({ layer: 'OPS', module: 'INFRA' }), { VTID: 'DEV-OASIS-0007' });
+    expect(one(run, 'gcp:cloudrunv2/service:Service', 'vitana-gateway').inputs.labels).toMatchObject({
+      vt_layer: 'dev',
+      vt_module: 'oasis',
+    });
   });
 
   it('accepts a ledger VTID when layer and module are configured, and refuses it without them', async () => {
-    const run = await runProgram(devConfig({ vtid: 'VTID-2026-0042', layer: 'DEV', module: 'OASIS' }));
-    expect(one(run, 'gcp:secretmanager/secret:Secret', 'SUPABASE_URL').inputs.labels).toEqual({
+    const run = await runProgram(devConfig({ layer: 'DEV', module: 'OASIS' }), { VTID: 'VTID-2026-0042' });
+    expect(one(run, 'gcp:secretmanager/secret:Secret', 'SUPABASE_DB_URL').inputs.labels).toEqual({
       vtid: 'vtid-2026-0042',
       vt_layer: 'dev',
       vt_module: 'oasis',
       managed_by: 'pulumi',
     });
-    const { error, resources } = await runProgramExpectingError(devConfig({ vtid: 'VTID-2026-0042' }));
+    const { error, resources } = await runProgramExpectingError(devConfig({ layer: undefined, module: undefined }), {
+      VTID: 'VTID-2026-0042',
+    });
     expect(error.message).toMatch(/^VTID VTID-2026-0042 carries no layer\/module/);
     expect(resources).toEqual([]);
   });
@@ -91,10 +127,20 @@ describe('VTID guard (program under mocks)', () => {
 
 describe('resolveVtid (the guard on its own)', () => {
   it('parses, derives layer/module from a family id and converts to labels', () => {
-    expect(resolveVtid({ vtid: ' DEV-CICDL-0031 ' }, {})).toEqual({
+    expect(resolveVtid({}, { VTID: ' DEV-CICDL-0031 ' })).toEqual({
       vtid: 'DEV-CICDL-0031',
       labels: { vtid: 'dev-cicdl-0031', vt_layer: 'dev', vt_module: 'cicdl', managed_by: 'pulumi' },
+      source: 'environment',
     });
+  });
+
+  it('prefers the config override and names what it replaced', () => {
+    expect(resolveVtid({ vtid: 'DEV-HOTFIX-0001' }, { VTID: 'dev-other-0002' })).toMatchObject({
+      vtid: 'DEV-HOTFIX-0001',
+      source: 'config',
+      overridden: 'DEV-OTHER-0002',
+    });
+    expect(resolveVtid({ vtid: 'DEV-HOTFIX-0001' }, { VTID: 'dev-hotfix-0001' })).not.toHaveProperty('overridden');
   });
 
   it('returns the problem instead of throwing', () => {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, startTestGateway } from '../helpers/gateway.js';
@@ -11,37 +11,46 @@ import { spawnGateway, type GatewayProcess } from '../helpers/process.js';
 import { serviceToken, TEST_WEBHOOK_SECRET } from '../helpers/tokens.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { variant } from '../watcher/fixtures.js';
+import { isIgnored, parseDockerignore } from '../infra/build-context.js';
 
 /**
  * The container runs `node dist/gateway.js` / `dist/watcher.js` / `dist/reconciler.js` (runtime/Dockerfile). With no
- * Docker engine here, this proves the same artefacts: build them, run them with plain node, ask health.
+ * Docker engine here, this proves the same artefacts: build them from what the build stage copies, run
+ * them with plain node in the runtime stage's layout, ask health.
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * Lays out a directory as the image's runtime stage does, from the Dockerfile's own COPY lines (so a
- * file the image forgets is missing here too). node_modules is linked instead of `npm ci --omit=dev`.
+ * Lays out a directory as a stage of runtime/Dockerfile does, from its own COPY lines (so a file the
+ * image forgets is missing here too): sources from the build context (the repository narrowed by
+ * .dockerignore), or with `--from=build` from `buildDir`, the build stage laid out the same way.
+ * node_modules is linked instead of `npm ci`.
  */
-function assembleImage(): string {
+function layOutStage(stage: 'build' | 'runtime', buildDir?: string): string {
   const dockerfile = readFileSync(join(ROOT, 'runtime/Dockerfile'), 'utf8');
-  const runtimeStage = dockerfile.slice(dockerfile.search(/^FROM \S+ AS runtime$/m));
-  const image = tempDir('oasis-image-');
-  for (const line of runtimeStage.split('\n')) {
+  const text = dockerfile.slice(dockerfile.search(new RegExp(`^FROM \\S+ AS ${stage}$`, 'm'))).split(/\n(?=FROM )/)[0]!;
+  const dir = tempDir(`oasis-${stage}-`);
+  const ignore = parseDockerignore(readFileSync(join(ROOT, '.dockerignore'), 'utf8'));
+  const inContext = (file: string) => !isIgnored(ignore, relative(ROOT, file));
+  for (const line of text.split('\n')) {
     const match = /^COPY\s+(--from=build\s+)?(.+)$/.exec(line.trim());
     if (!match) continue;
     const parts = match[2]!.split(/\s+/);
     const dest = parts.pop()!;
     for (const source of parts) {
-      const from = match[1] ? join(ROOT, source.replace(/^\/app\//, '')) : join(ROOT, source);
-      const to = dest.endsWith('/') ? join(image, dest, source.split('/').pop()!) : join(image, dest);
+      const from = match[1] ? join(buildDir!, source.replace(/^\/app\//, '')) : join(ROOT, source);
+      const to = dest.endsWith('/') ? join(dir, dest, source.split('/').pop()!) : join(dir, dest);
       mkdirSync(dirname(to), { recursive: true });
-      cpSync(from, to, { recursive: true });
+      cpSync(from, to, { recursive: true, filter: match[1] ? undefined : inContext });
     }
   }
-  symlinkSync(join(ROOT, 'node_modules'), join(image, 'node_modules'));
-  return image;
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  return dir;
 }
 
+/** The build stage, where the bundles were built from only what that stage copies. */
+let buildDir = '';
+const assembleImage = () => layOutStage('runtime', buildDir);
 
 // The folders go after every process that used them has stopped (those stop in afterEach/afterAll).
 afterAll(removeTempDirs);
@@ -49,7 +58,9 @@ describe('bundled services', () => {
   const running: GatewayProcess[] = [];
   let buildOutput = '';
   beforeAll(() => {
-    buildOutput = execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'pipe', encoding: 'utf8' });
+    // In the build stage's layout: a bundle that imports a file the stage does not copy fails here.
+    buildDir = layOutStage('build');
+    buildOutput = execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: buildDir, stdio: 'pipe', encoding: 'utf8' });
   });
 
   it('npm run build says what it made without a size warning it does not explain', () => {

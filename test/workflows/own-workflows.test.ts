@@ -20,6 +20,7 @@ interface Step {
 interface Job {
   name: string;
   if?: string;
+  environment?: string | { name: string };
   steps: Step[];
   env?: Record<string, string>;
   services?: Record<string, { image: string; ports?: string[]; env?: Record<string, string> }>;
@@ -72,6 +73,12 @@ describe('TEST', () => {
   });
 });
 
+/** What each Pulumi workflow runs as: its own Google identity, its GitHub environment. */
+const IDENTITY = {
+  'preview.yml': { provider: '${{ vars.GCP_PREVIEW_WORKLOAD_IDENTITY_PROVIDER }}', account: '${{ vars.GCP_PREVIEW_SERVICE_ACCOUNT }}', environment: 'preview' },
+  'deploy.yml': { provider: '${{ vars.GCP_DEPLOY_WORKLOAD_IDENTITY_PROVIDER }}', account: '${{ vars.GCP_DEPLOY_SERVICE_ACCOUNT }}', environment: 'production' },
+} as const;
+
 describe.each([
   ['preview.yml', 'preview'],
   ['deploy.yml', 'up'],
@@ -80,18 +87,44 @@ describe.each([
   const job = onlyJob(wf);
   const pulumi = stepIndex(job, 'runs pulumi/actions', uses('pulumi/actions'));
   const pulumiStep = job.steps[pulumi]!;
+  const identity = IDENTITY[file];
 
   it(`runs pulumi/actions \`${command}\` on the dev stack with the state in the gs:// backend variable`, () => {
     expect(pulumiStep.with).toMatchObject({ command, 'stack-name': 'dev', 'cloud-url': '${{ vars.PULUMI_BACKEND_URL }}' });
     expect(pulumiStep.env).toMatchObject({ PULUMI_CONFIG_PASSPHRASE: '${{ secrets.PULUMI_CONFIG_PASSPHRASE }}' });
   });
 
-  it('authenticates to Google by workload identity federation (no key), before Pulumi', () => {
+  it('uses the current major of pulumi/actions (v7, on Node 24; v6 runs on the retired Node 20)', () => {
+    const major = Number(/^pulumi\/actions@v(\d+)$/.exec(pulumiStep.uses!)?.[1]);
+    expect(major).toBeGreaterThanOrEqual(7);
+  });
+
+  it('runs the CrossGuard pack in policy/ with the command', () => {
+    expect(pulumiStep.with).toMatchObject({ policyPacks: './policy' });
+    expect(fs.existsSync(path.join(REPO, 'policy', 'PulumiPolicy.yaml'))).toBe(true);
+  });
+
+  it("labels the stack with the change's VTID: the guard's output as VTID, not a VTID from the stack file", () => {
+    const guard = job.steps.find(runs(/scripts\/ensure-vtid\.sh/))!;
+    expect((guard as Step & { id?: string }).id).toBe('vtid');
+    expect(pulumiStep.env).toMatchObject({ VTID: '${{ steps.vtid.outputs.vtid }}' });
+  });
+
+  it(`runs in the GitHub environment \`${identity.environment}\`, which holds its secrets`, () => {
+    const environment = typeof job.environment === 'string' ? job.environment : job.environment?.name;
+    expect(environment).toBe(identity.environment);
+  });
+
+  it('authenticates to Google by workload identity federation (no key) as its own identity, before Pulumi', () => {
     expect(wf.permissions).toMatchObject({ 'id-token': 'write' });
     const auth = stepIndex(job, 'authenticates to Google', uses('google-github-actions/auth'));
-    expect(job.steps[auth]!.with).toMatchObject({ workload_identity_provider: expect.any(String), service_account: expect.any(String) });
-    expect(job.steps[auth]!.with).not.toHaveProperty('credentials_json');
+    expect(job.steps[auth]!.with).toEqual({ workload_identity_provider: identity.provider, service_account: identity.account });
     expect(auth).toBeLessThan(pulumi);
+    // Never the other workflow's identity: a pull request must not reach the deployer.
+    const other = file === 'preview.yml' ? IDENTITY['deploy.yml'] : IDENTITY['preview.yml'];
+    const text = fs.readFileSync(path.join(REPO, '.github/workflows', file), 'utf8');
+    expect(text).not.toContain(other.provider);
+    expect(text).not.toContain(other.account);
   });
 
   it('guards with scripts/ensure-vtid.sh after npm ci (it needs the installed tsx) and before Google or Pulumi', () => {
@@ -113,6 +146,13 @@ describe('PREVIEW', () => {
     const pulumi = onlyJob(wf).steps.find(uses('pulumi/actions'))!;
     expect(pulumi.with).toMatchObject({ 'comment-on-pr': true });
   });
+
+  it("hands a pull request's code no token that can manage webhooks", () => {
+    const text = fs.readFileSync(path.join(REPO, '.github/workflows/preview.yml'), 'utf8');
+    expect(text).not.toContain('WEBHOOK_ADMIN_TOKEN');
+    const pulumi = onlyJob(wf).steps.find(uses('pulumi/actions'))!;
+    expect(pulumi.env).not.toHaveProperty('GITHUB_TOKEN');
+  });
 });
 
 describe('DEPLOY', () => {
@@ -121,6 +161,11 @@ describe('DEPLOY', () => {
 
   it('runs on pushes to main only', () => {
     expect(wf.on).toEqual({ push: { branches: ['main'] } });
+  });
+
+  it("gives the github provider the production environment's webhook admin token as GITHUB_TOKEN", () => {
+    const pulumi = job.steps.find(uses('pulumi/actions'))!;
+    expect(pulumi.env).toMatchObject({ GITHUB_TOKEN: '${{ secrets.WEBHOOK_ADMIN_TOKEN }}' });
   });
 
   it('lets Docker push the image Pulumi builds to Artifact Registry, after Google auth and before pulumi up', () => {
