@@ -168,7 +168,7 @@ describe('the build context (.dockerignore) and .gitignore', () => {
 
   it('sends everything the Dockerfile copies', () => {
     expect([...new Set(copied)].sort()).toEqual(
-      ['migrations', 'package-lock.json', 'package.json', 'policies', 'runtime', 'runtime/console/console.html', 'scripts/build.mjs', 'tsconfig.json'].sort(),
+      ['migrations', 'package-lock.json', 'package.json', 'policies', 'runtime', 'runtime/console/console.html', 'runtime/console/views', 'scripts/build.mjs', 'tsconfig.json'].sort(),
     );
     for (const src of copied) {
       expect(sent.some((f) => f === src || f.startsWith(`${src}/`)), src).toBe(true);
