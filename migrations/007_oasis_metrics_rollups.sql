@@ -118,6 +118,9 @@ revoke all on function public.oasis_metrics_rebuild() from public;
 select public.oasis_metrics_rebuild();
 
 -- The board (GET /api/v1/oasis/board) reads the recent workflow runs and deploys: each a small slice
--- of the table, found by time.
-create index if not exists oasis_events_workflow_runs_ts_idx on public.oasis_events (ts) where source = 'github.actions' and kind = 'workflow_run';
-create index if not exists oasis_events_deploys_ts_idx on public.oasis_events (ts) where source = 'gcp.cloudrun' and kind = 'deploy';
+-- of the table, found by time. `created_at is not null` (always true) is in each predicate so that
+-- only a query that says it too can use them: the event list filtered by source and kind must keep
+-- its own indexes (migrations/006), which a small partial index on (ts) would otherwise win, scanning
+-- every deploy to sort by id (test/integration/events-query-plans.test.ts, '3 filters, rare').
+create index if not exists oasis_events_workflow_runs_ts_idx on public.oasis_events (ts) where source = 'github.actions' and kind = 'workflow_run' and created_at is not null;
+create index if not exists oasis_events_deploys_ts_idx on public.oasis_events (ts) where source = 'gcp.cloudrun' and kind = 'deploy' and created_at is not null;

@@ -12,6 +12,8 @@ import type { Attempt } from './board.js';
 const RUN_NUMBER = `case when jsonb_typeof(metadata -> 'runNumber') = 'number' then (metadata -> 'runNumber')::float8 end`;
 const RUN_ATTEMPT = `case when jsonb_typeof(metadata -> 'runAttempt') = 'number' then (metadata -> 'runAttempt')::float8 else 1 end`;
 
+// `created_at is not null` (always true) selects the board's own partial indexes (migrations/007),
+// which carry it so that the event list cannot pick them.
 export function boardStatement(since: Date): Statement {
   return {
     sql: `with recent as (
@@ -21,14 +23,14 @@ export function boardStatement(since: Date): Statement {
                    (${RUN_NUMBER}) * 1000 + (${RUN_ATTEMPT}) as run_order,
                    metadata ->> 'runNumber' as label
               from public.oasis_events
-             where source = 'github.actions' and kind = 'workflow_run' and ts >= $1::timestamptz
+             where source = 'github.actions' and kind = 'workflow_run' and created_at is not null and ts >= $1::timestamptz
             union all
             select id, ts, status, vtid, url, layer, module, 'service', null,
                    coalesce(nullif(metadata ->> 'service', ''), 'unknown'),
                    coalesce(nullif(metadata ->> 'revision', ''), 'event:' || id),
                    null, metadata ->> 'revision'
               from public.oasis_events
-             where source = 'gcp.cloudrun' and kind = 'deploy' and ts >= $1::timestamptz
+             where source = 'gcp.cloudrun' and kind = 'deploy' and created_at is not null and ts >= $1::timestamptz
           )
           select kind, row_repo as repo, name, attempt,
                  coalesce(max(run_order), extract(epoch from min(ts)) * 1000) as run_order,

@@ -493,7 +493,7 @@ describe.each(BACKENDS)('VTID ledger API on %s', (backend) => {
 
     it('the OpenAPI document describes every ledger route', async () => {
       const doc = await json(await gw.request('/openapi.json'));
-      expect(Object.keys(doc.paths).filter((p) => p.startsWith('/vtid')).sort()).toEqual(['/vtid/create', '/vtid/health', '/vtid/list', '/vtid/{vtid}']);
+      expect(Object.keys(doc.paths).filter((p) => p.startsWith('/vtid')).sort()).toEqual(['/vtid/create', '/vtid/health', '/vtid/list', '/vtid/{vtid}', '/vtid/{vtid}/timeline']);
       expect(Object.keys(doc.paths['/vtid/{vtid}']).sort()).toEqual(['get', 'patch']);
     });
   });
