@@ -48,7 +48,7 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
   const writer = new EventWriter(deps.db);
   const writeTimeoutMs = deps.config.github.storeTimeoutMs;
   app.route('/', eventRoutes({ db: deps.db, writer, auth, ingestMaxBytes: deps.config.ingestMaxBytes, writeTimeoutMs }));
-  app.route('/', githubRoutes({ writer, config: deps.config, clock }));
+  app.route('/', githubRoutes({ writer, config: deps.config, auth, clock }));
   app.route('/', feedRoutes({ hub: deps.feedHub, db: deps.db, auth, logger: deps.logger, clientBuffer: deps.config.feed.clientBuffer }));
   app.route('/', consoleRoutes({ logger: deps.logger }));
   // Units of work with logic between statements (ledger writes, beats) share transactions the same way.

@@ -6,6 +6,7 @@ import { actorName, authenticate, dbIdentity, type AuthOptions, type Caller } fr
 import { conflict, forbidden, HttpError, notFound } from '../http/errors.js';
 import { limitBody } from '../http/body-limit.js';
 import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';
+import { healthRouteAccess, mayShowDetails } from '../http/service-details.js';
 import { updateTask, type Actor } from './ledger-commands.js';
 import type { LedgerCreator } from './ledger-creator.js';
 import { findLedgerEntry, lastSequenceOfYear, listChildren, listLedgerEntries } from './ledger-repository.js';
@@ -100,21 +101,23 @@ export function vtidRoutes(deps: VtidRoutesDeps) {
     return c.json({ ok: true as const, data, nextCursor }, 200);
   });
 
+  const healthAccess = healthRouteAccess(deps.auth, VtidHealthSchema, 'The ledger is reachable (with its counter for the service role).');
   const health = createRoute({
     method: 'get',
     path: '/vtid/health',
     tags: ['VTID ledger'],
-    summary: 'The ledger answers: the current UTC year and how many VTIDs it has handed out',
-    responses: {
-      200: jsonResponse('The ledger is reachable.', VtidHealthSchema),
-      503: errorResponse('The database is unavailable.'),
-    },
+    summary: 'The ledger answers; for the service role also the current UTC year and how many VTIDs it has handed out',
+    description: 'Without a service-role token the answer is only `{"ok": true}` (or the 503).',
+    ...healthAccess,
+    responses: { ...healthAccess.responses, 503: errorResponse('The database is unavailable.') },
   });
 
   router.openapi(health, async (c) => {
     const year = deps.clock().getUTCFullYear();
-    // No caller here: the counter is read with the gateway's own connection (callers get no rights on it).
+    // Read for every caller, so "up" means the ledger answers. The counter is read with the
+    // gateway's own connection (callers get no rights on it).
     const issuedThisYear = await lastSequenceOfYear(deps.db, year);
+    if (!mayShowDetails(c)) return c.json({ ok: true as const }, 200);
     return c.json({ ok: true as const, service: 'vtid-ledger' as const, year, issuedThisYear }, 200);
   });
 
