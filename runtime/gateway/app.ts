@@ -53,8 +53,10 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
   app.route('/', consoleRoutes({ logger: deps.logger }));
   // Units of work with logic between statements (ledger writes, beats) share transactions the same way.
   const transactions = new BatchedTransactions(deps.db);
-  app.route('/', agentRoutes({ db: deps.db, transactions, auth, clock }));
-  app.route('/', vtidRoutes({ db: deps.db, transactions, creator: new LedgerCreator(deps.db), auth, clock, maxBodyBytes: deps.config.ingestMaxBytes }));
+  // Every write has the webhook's time budget (GITHUB_WEBHOOK_STORE_TIMEOUT_MS), so none outlasts it.
+  app.route('/', agentRoutes({ db: deps.db, transactions, auth, clock, writeTimeoutMs }));
+  const creator = new LedgerCreator(deps.db);
+  app.route('/', vtidRoutes({ db: deps.db, transactions, creator, auth, clock, maxBodyBytes: deps.config.ingestMaxBytes, writeTimeoutMs }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
