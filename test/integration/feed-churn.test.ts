@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAS_PG } from '../helpers/db.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 /**
@@ -22,7 +23,8 @@ const HEAP_GROWTH_BOUND = 4 * 1024 * 1024;
 
 let gw: TestGateway;
 beforeAll(async () => {
-  gw = await startTestGateway();
+  // Either backend: the streams are what is measured; a real server starts faster than the embedded one.
+  gw = await startTestGateway({ backend: HAS_PG ? 'pg' : 'pglite' });
 });
 afterAll(() => gw.close());
 

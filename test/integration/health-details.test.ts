@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAS_PG } from '../helpers/db.js';
 import { json, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { signToken, userToken } from '../helpers/tokens.js';
 
@@ -9,7 +10,8 @@ import { signToken, userToken } from '../helpers/tokens.js';
 
 let gw: TestGateway;
 beforeAll(async () => {
-  gw = await startTestGateway();
+  // Either backend answers the same; a real server starts faster than the embedded one.
+  gw = await startTestGateway({ backend: HAS_PG ? 'pg' : 'pglite' });
   // Something to count: one refused delivery.
   await fetch(`${gw.url}/webhooks/github`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
 });
