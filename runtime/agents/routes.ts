@@ -7,6 +7,7 @@ import { authenticate, dbIdentity, type AuthOptions } from '../http/auth.js';
 import { limitBody } from '../http/body-limit.js';
 import { conflict, forbidden } from '../http/errors.js';
 import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';
+import { writeUnavailable } from '../http/write-errors.js';
 import { toBeat } from './beat.js';
 import { recordHeartbeat } from './record-heartbeat.js';
 import { listAgents } from './repository.js';
@@ -23,6 +24,8 @@ export interface AgentRoutesDeps {
   auth: AuthOptions;
   /** The gateway's clock: lastSeen and event times come from it. */
   clock: () => Date;
+  /** The time budget of one beat (the webhook's: GITHUB_WEBHOOK_STORE_TIMEOUT_MS). */
+  writeTimeoutMs: number;
 }
 
 export function agentRoutes(deps: AgentRoutesDeps) {
@@ -43,6 +46,7 @@ export function agentRoutes(deps: AgentRoutesDeps) {
       409: errorResponse('The agent name is registered for another tenant.'),
       413: errorResponse('Body too large.'),
       415: errorResponse('Not application/json.'),
+      503: errorResponse('store_timeout / database_unavailable: nothing was stored. store_outcome_unknown: it may have landed; the next beat is harmless either way.'),
     },
   });
 
@@ -52,10 +56,11 @@ export function agentRoutes(deps: AgentRoutesDeps) {
     if (beat.vtid !== IDLE) c.set('vtid', beat.vtid);
     let outcome;
     try {
-      outcome = await deps.transactions.run(dbIdentity(caller), (tx) => recordHeartbeat(tx, beat, deps.clock()));
+      outcome = await deps.transactions.run(dbIdentity(caller), (tx) => recordHeartbeat(tx, beat, deps.clock()), deps.writeTimeoutMs);
     } catch (error) {
       if (isPermissionDenied(error)) throw forbidden('wrong_tenant', `you may not register agents for tenant "${beat.tenant}"`);
-      throw error;
+      // A beat sent again changes nothing that the first one changed.
+      throw writeUnavailable(error, 'the heartbeat') ?? error;
     }
     if (outcome.kind === 'tenant_conflict') throw conflict('agent_tenant_conflict', `agent "${beat.agent}" is registered for another tenant`);
     return c.json({ ok: true as const, data: toAgentView(outcome.state), eventId: outcome.eventId }, 200);

@@ -2,6 +2,7 @@ import { identityKey, roleStatement } from './as-role.js';
 import { isDatabaseUnavailable, isTransientConflict } from './errors.js';
 import { GroupCommit, type ItemResult } from './group-commit.js';
 import type { Database, DbIdentity, Queryable } from './types.js';
+import { budgetFailure, BudgetLapsed, readyToCommit, WriteBudget } from './write-budget.js';
 
 /**
  * Group commit for small units of work that need their own logic between statements (a ledger
@@ -32,6 +33,7 @@ export interface BatchedTransactionsOptions {
 interface Submitted {
   identity: DbIdentity;
   unit: Unit<unknown>;
+  budget: WriteBudget;
 }
 
 /** Thrown inside the transaction to say which unit failed; the batch rolls back and retries without it. */
@@ -58,11 +60,16 @@ export class BatchedTransactions {
     });
   }
 
-  /** Runs `unit` as `identity` in a transaction shared with concurrent units; resolves after the commit. */
-  run<O>(identity: DbIdentity, unit: Unit<O>): Promise<O> {
-    return this.commit.submit(identityKey(identity), { identity, unit }) as Promise<O>;
+  /**
+   * Runs `unit` as `identity` in a transaction shared with concurrent units; resolves after the
+   * commit. Within `budgetMs` (the webhook's budget): a unit not committing by then is rolled back
+   * and rejects with WriteTimeoutError (nothing stored); WriteOutcomeUnknownError when its COMMIT
+   * was on its way.
+   */
+  run<O>(identity: DbIdentity, unit: Unit<O>, budgetMs: number): Promise<O> {
+    const budget = new WriteBudget(budgetMs);
+    return budget.guard(this.commit.submit(identityKey(identity), { identity, unit, budget })) as Promise<O>;
   }
-
 
   private async runBatch(items: readonly Submitted[]): Promise<ItemResult<unknown>[]> {
     const results: (ItemResult<unknown> | undefined)[] = items.map(() => undefined);
@@ -70,14 +77,26 @@ export class BatchedTransactions {
     let conflicts = 0;
     while (remaining.length > 0) {
       const attempt = remaining;
+      // The units of this attempt that ran (were in time when their turn came), in order.
+      const ran: number[] = [];
       try {
         const values = await this.db.transaction(async (tx) => {
           const out: unknown[] = [];
           for (const [position, index] of attempt.entries()) {
-            const { identity, unit } = items[index]!;
+            const { identity, unit, budget } = items[index]!;
+            // Its turn came too late (queued, waiting for a connection or behind the units before
+            // it): it never runs, so "nothing was stored" is certain.
+            const left = budget.start();
+            if (left === null) {
+              results[index] = { ok: false, error: budget.timedOut() };
+              continue;
+            }
+            ran.push(index);
             try {
               // Not awaited: on PostgreSQL it goes out with the unit's first statement (pipelining).
-              const role = roleStatement(identity);
+              // The statement timeout is what this unit has left, so the database itself stops a
+              // unit stuck on a lock and rolls the batch back.
+              const role = roleStatement(identity, left);
               const roleSet = tx.query(role.sql, role.params);
               roleSet.catch(() => {});
               const value = await unit(tx);
@@ -87,29 +106,48 @@ export class BatchedTransactions {
               throw new UnitFailed(position, error);
             }
           }
+          // A unit whose budget ran out while the batch ran was told "nothing was stored": roll back.
+          readyToCommit(ran.map((index) => items[index]!.budget));
           return out;
         });
-        attempt.forEach((index, position) => (results[index] = { ok: true, value: values[position] }));
+        ran.forEach((index, k) => (results[index] = { ok: true, value: values[k] }));
         remaining = [];
       } catch (error) {
         const reason = error instanceof UnitFailed ? error.reason : error;
+        // Whatever was not answered runs again (if at all) as not yet sent.
+        const retry = (without: (index: number) => boolean) => {
+          remaining = attempt.filter((index) => results[index] === undefined && !without(index));
+          for (const index of remaining) items[index]!.budget.state = 'queued';
+        };
+        if (error instanceof BudgetLapsed) {
+          // Rolled back for the lapsed units' sake (their callers heard "nothing was stored" already,
+          // and now it is certain): the others again.
+          for (const index of attempt) if (items[index]!.budget.abandoned) results[index] ??= { ok: false, error: items[index]!.budget.timedOut() };
+          retry(() => false);
+          continue;
+        }
         if (isTransientConflict(reason) && conflicts < MAX_CONFLICT_RETRIES) {
           // Two batches locked rows in opposite orders (units of different callers share no batch,
           // so this can happen where a row is written by several): the database broke the tie by
           // aborting this one. Nothing of it was stored; run it again as it was.
           conflicts += 1;
+          retry(() => false);
           continue;
         }
-        if (!(error instanceof UnitFailed) || isDatabaseUnavailable(reason)) {
-          // The commit failed, or the database went away: no unit of this attempt is stored.
-          for (const index of attempt) results[index] = { ok: false, error: reason };
-          remaining = [];
-        } else {
-          // That unit's own failure; everything was rolled back, so the others run again without it.
+        if (error instanceof UnitFailed && !isDatabaseUnavailable(reason)) {
+          // That unit's own failure (its statement timeout included: its budget ran out and the
+          // database rolled everything back); the others run again without it.
           const failed = attempt[error.index]!;
-          results[failed] = { ok: false, error: reason };
-          remaining = attempt.filter((index) => index !== failed);
+          results[failed] = { ok: false, error: budgetFailure(reason, items[failed]!.budget) ?? reason };
+          retry((index) => index === failed);
+          continue;
         }
+        // The commit failed, or the database went away: no unit of this attempt is stored, unless
+        // the connection failed with the COMMIT on its way (those may be).
+        for (const index of attempt) {
+          if (results[index] === undefined) results[index] = { ok: false, error: budgetFailure(reason, items[index]!.budget) ?? reason };
+        }
+        remaining = [];
       }
     }
     return results as ItemResult<unknown>[];

@@ -31,3 +31,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const message = field(error, 'message');
   return typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message);
 }
+
+/** For work asked of the database after shutdown stopped taking any (Database.stopWork): certainly never sent, an outage to its caller. */
+export function shuttingDown(): Error {
+  return new Error('database unavailable: the gateway is shutting down');
+}

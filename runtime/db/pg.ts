@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../log.js';
+import { shuttingDown } from './errors.js';
 import type { Database, Listener, ListenOptions, QueryResult, Queryable, Session, Statement } from './types.js';
 
 // bigint ids fit in a JS number for any realistic table; parse them so both backends return numbers.
@@ -18,13 +19,13 @@ export interface PgOptions {
   logger: Logger;
 }
 
-async function run<R>(client: pg.Pool | pg.PoolClient | pg.Client, sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+async function run<R>(client: pg.PoolClient | pg.Client, sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
   // Never a named query: Supabase's transaction pooler does not keep prepared statements.
   const result = await client.query(sql, params as unknown[] | undefined);
   return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
 }
 
-function queryable(client: pg.Pool | pg.PoolClient): Queryable {
+function queryable(client: pg.PoolClient): Queryable {
   return {
     query: (sql, params) => run(client, sql, params),
     // Without parameters node-postgres uses the simple protocol, which accepts several statements.
@@ -34,22 +35,106 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
   };
 }
 
+/** The backend process id PostgreSQL gave the connection (BackendKeyData); not part of the typed API. */
+function backendPid(client: pg.PoolClient): number | null {
+  const pid = (client as unknown as { processID?: unknown }).processID;
+  return typeof pid === 'number' && pid > 0 ? pid : null;
+}
+
 /**
- * Checks a client out of the pool with an error listener for the time it is held: a connection reset
- * while a client is checked out (a database restart mid-request) must fail that request, not crash the
- * process with an unhandled 'error' event. The pending query rejects on its own.
+ * The pool's clients as the gateway holds them: checked out with an error listener for the time they
+ * are held (a connection reset while a client is checked out, such as a database restart mid-request,
+ * must fail that request, not crash the process with an unhandled 'error' event; the pending query
+ * rejects on its own), and known while they are, so shutdown can end their work in the database.
  */
-async function checkout(pool: pg.Pool, logger: Logger): Promise<{ client: pg.PoolClient; release: () => void }> {
-  const client = await pool.connect();
-  const onError = (error: Error) => logger.warn('database connection lost while in use', { error: error.message });
-  client.on('error', onError);
-  return {
-    client,
-    release: () => {
-      client.off('error', onError);
+class Checkouts {
+  readonly busy = new Set<pg.PoolClient>();
+  refusing = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly logger: Logger,
+  ) {}
+
+  async checkout(): Promise<{ client: pg.PoolClient; release: () => void }> {
+    if (this.refusing) throw shuttingDown();
+    const client = await this.pool.connect();
+    // Shutdown began while this request waited for a connection: send nothing.
+    if (this.refusing) {
       client.release();
-    },
-  };
+      throw shuttingDown();
+    }
+    const onError = (error: Error) => this.logger.warn('database connection lost while in use', { error: error.message });
+    client.on('error', onError);
+    this.busy.add(client);
+    return {
+      client,
+      release: () => {
+        this.busy.delete(client);
+        client.off('error', onError);
+        client.release();
+      },
+    };
+  }
+}
+
+/**
+ * Ends the work of busy connections in the database: their backends are terminated, from a
+ * connection of its own, and awaited until gone. A transaction that had not committed then rolls
+ * back, so nothing of it can commit later (a backend waiting on a lock would otherwise go on, once
+ * the lock is released, to run the COMMIT already pipelined to it, whether its client is still there
+ * or not). The connection is opened when shutdown begins (prepare), not when time is shortest.
+ */
+class BackendTerminator {
+  private admin: Promise<pg.Client | null> | null = null;
+
+  constructor(
+    private readonly url: string,
+    private readonly logger: Logger,
+  ) {}
+
+  prepare(): void {
+    this.admin ??= (async () => {
+      const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5_000 });
+      client.on('error', () => {});
+      try {
+        await client.connect();
+        return client;
+      } catch (error) {
+        this.logger.warn('shutdown: cannot open a connection to end database work with', { error: (error as Error).message });
+        return null;
+      }
+    })();
+  }
+
+  async terminate(clients: readonly pg.PoolClient[], timeoutMs: number): Promise<void> {
+    const pids = clients.map(backendPid).filter((pid): pid is number => pid !== null);
+    if (pids.length === 0) return;
+    const deadline = Date.now() + timeoutMs;
+    this.prepare();
+    const admin = await Promise.race([this.admin!, new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs).unref())]);
+    const failed = (reason: string) => this.logger.error('shutdown: could not end the database work still in flight; its outcome is unknown', { connections: pids.length, reason });
+    if (!admin) return failed('no connection');
+    try {
+      await admin.query('select pg_terminate_backend(pid) from unnest($1::int[]) as pid', [pids]);
+      // Gone means rolled back (or committed just before): only then can nothing of it commit later.
+      for (;;) {
+        const { rows } = await admin.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where pid = any($1::int[])', [pids]);
+        if (rows[0]!.n === 0) break;
+        if (Date.now() >= deadline) return failed(`${rows[0]!.n} still running`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      this.logger.warn('shutdown: ended the database work still in flight (rolled back unless it was committing)', { connections: pids.length });
+    } catch (error) {
+      failed((error as Error).message);
+    }
+  }
+
+  async close(): Promise<void> {
+    const admin = await this.admin;
+    this.admin = null;
+    await admin?.end().catch(() => {});
+  }
 }
 
 async function inTransaction<T>(client: pg.PoolClient, fn: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -117,9 +202,31 @@ export function createPgDatabase(options: PgOptions): Database {
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', (error) => options.logger.warn('idle database connection lost', { error: error.message }));
+  const checkouts = new Checkouts(pool, options.logger);
+  const terminator = new BackendTerminator(options.url, options.logger);
+  const checkout = () => checkouts.checkout();
+  // Plain queries go through a checkout too, so shutdown knows (and can end) every one in flight.
+  const pooled: Queryable = {
+    query: async (sql, params) => {
+      const { client, release } = await checkout();
+      try {
+        return await run(client, sql, params);
+      } finally {
+        release();
+      }
+    },
+    exec: async (sql) => {
+      const { client, release } = await checkout();
+      try {
+        await client.query(sql);
+      } finally {
+        release();
+      }
+    },
+  };
 
   const session = async <T>(fn: (s: Session) => Promise<T>): Promise<T> => {
-    const { client, release } = await checkout(pool, options.logger);
+    const { client, release } = await checkout();
     try {
       return await fn({ ...queryable(client), transaction: (inner) => inTransaction(client, inner) });
     } finally {
@@ -129,9 +236,9 @@ export function createPgDatabase(options: PgOptions): Database {
 
   return {
     kind: 'pg',
-    ...queryable(pool),
+    ...pooled,
     transaction: async (fn) => {
-      const { client, release } = await checkout(pool, options.logger);
+      const { client, release } = await checkout();
       try {
         return await inTransaction(client, fn);
       } finally {
@@ -140,7 +247,7 @@ export function createPgDatabase(options: PgOptions): Database {
     },
     session,
     transactionBatch: (async (statements: readonly Statement[] | (() => readonly Statement[] | null)) => {
-      const { client, release } = await checkout(pool, options.logger);
+      const { client, release } = await checkout();
       try {
         const ready = typeof statements === 'function' ? statements() : statements;
         return ready === null ? null : await pipelinedTransaction(client, ready);
@@ -149,7 +256,15 @@ export function createPgDatabase(options: PgOptions): Database {
       }
     }) as Database['transactionBatch'],
     listen: (channel, listenOptions) => listenPg(options.listenUrl ?? options.url, channel, listenOptions, options.logger),
-    close: () => pool.end(),
+    prepareStop: () => terminator.prepare(),
+    stopWork: async (timeoutMs) => {
+      checkouts.refusing = true;
+      await terminator.terminate([...checkouts.busy], timeoutMs);
+    },
+    close: async () => {
+      await terminator.close();
+      await pool.end();
+    },
   };
 }
 

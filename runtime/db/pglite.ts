@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { lockDataFolder } from './data-folder-lock.js';
+import { shuttingDown } from './errors.js';
 import type { Database, Listener, QueryResult, Queryable, Session, Statement } from './types.js';
 
 export interface PgliteOptions {
@@ -39,8 +40,13 @@ export async function createPgliteDatabase(options: PgliteOptions = {}): Promise
     throw error;
   }
 
+  // Set by stopWork(): a transaction whose turn comes after it sends nothing.
+  let refusing = false;
   const transaction = <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> =>
-    db.transaction((tx) => fn(queryable(tx)));
+    db.transaction((tx) => {
+      if (refusing) throw shuttingDown();
+      return fn(queryable(tx));
+    });
 
   const self: Session = { ...queryable(db), transaction };
 
@@ -70,6 +76,12 @@ export async function createPgliteDatabase(options: PgliteOptions = {}): Promise
     listen: async (channel, options): Promise<Listener> => {
       const unsubscribe = await db.listen(channel, options.onNotify);
       return { close: () => unsubscribe() };
+    },
+    // One connection, one statement at a time: nothing here waits on a lock held elsewhere, so the
+    // statement running now ends soon on its own; those queued behind it never start.
+    prepareStop: () => {},
+    stopWork: async () => {
+      refusing = true;
     },
     close: async () => {
       if (!db.closed) await db.close();

@@ -57,6 +57,16 @@ export interface Database extends Session {
    */
   transactionBatch(statements: readonly Statement[]): Promise<QueryResult<Record<string, unknown>>[]>;
   transactionBatch(statements: () => readonly Statement[] | null): Promise<QueryResult<Record<string, unknown>>[] | null>;
+  /** Shutdown has begun: get ready for stopWork (PostgreSQL opens the connection it will use), so that it does not pay for that when time is shortest. */
+  prepareStop(): void;
+  /**
+   * Shutdown, once its grace is nearly over: from now on nothing more is sent (new work fails at once,
+   * as an outage that stored nothing), and the work still in flight is ended within `timeoutMs` so
+   * that none of it can commit later (PostgreSQL: its backends are terminated and awaited, which rolls
+   * back every transaction not already committing; the embedded database runs one statement at a
+   * time and finishes the one it is on). close() follows.
+   */
+  stopWork(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 

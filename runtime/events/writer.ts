@@ -1,8 +1,8 @@
 import { batchAsRole, identityKey, preparedBatchAsRole } from '../db/as-role.js';
-import { isDatabaseUnavailable, isQueryCanceled } from '../db/errors.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { GroupCommit, type ItemResult } from '../db/group-commit.js';
 import type { Database, DbIdentity, QueryResult } from '../db/types.js';
-import { WriteOutcomeUnknownError, WriteTimeoutError } from '../db/write-budget.js';
+import { budgetFailure, WriteBudget } from '../db/write-budget.js';
 import type { NewEvent } from './new-event.js';
 import { insertEventsOutcomes, insertEventsStatement, repeatedKeysStatement, type InsertOutcome } from './repository.js';
 
@@ -36,19 +36,11 @@ export interface EventWriterOptions {
 interface PendingWrite {
   identity: DbIdentity;
   event: NewEvent;
-  deadline: number;
-  budgetMs: number;
+  /** Committing as soon as it is sent: the batch's COMMIT goes out with its INSERT. */
+  budget: WriteBudget;
   /** Roughly the bytes the row adds to a batch: the body it came in, for the batch's byte cap. */
   bytes: number;
-  /** queued: not sent yet; sent: on its way to the database; abandoned: its budget ran out before it was sent. */
-  state: 'queued' | 'sent' | 'abandoned';
 }
-
-// The part of the budget kept back for the COMMIT's round trip after the last statement: the
-// database cancels the statements early enough that the answer can arrive within the budget.
-const COMMIT_ALLOWANCE_MS = 250;
-// A batch with less than this left is not worth sending.
-const MIN_STATEMENT_MS = 20;
 
 const pairOf = (event: NewEvent): string | null => (event.externalId == null ? null : `${event.source}\u0000${event.externalId}`);
 
@@ -75,28 +67,8 @@ export class EventWriter {
    * database's error for this row. `bytes`: the size of the body the event came in (the batch cap).
    */
   write(identity: DbIdentity, event: NewEvent, budgetMs: number, bytes = 1024): Promise<InsertOutcome> {
-    const write: PendingWrite = { identity, event, deadline: Date.now() + budgetMs, budgetMs, bytes, state: 'queued' };
-    const stored = this.commit.submit(identityKey(identity), write);
-    return new Promise<InsertOutcome>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        if (write.state === 'queued') {
-          write.state = 'abandoned';
-          reject(new WriteTimeoutError(budgetMs));
-        } else {
-          reject(new WriteOutcomeUnknownError(budgetMs));
-        }
-      }, budgetMs);
-      stored.then(
-        (outcome) => {
-          clearTimeout(timer);
-          resolve(outcome);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
+    const write: PendingWrite = { identity, event, budget: new WriteBudget(budgetMs), bytes };
+    return write.budget.guard(this.commit.submit(identityKey(identity), write));
   }
 
   /** One transaction for `writes` (all of one identity). Only writes still within budget when the connection is in hand are sent. */
@@ -110,20 +82,22 @@ export class EventWriter {
 
     const prepare = () => {
       const now = Date.now();
+      let statementTimeoutMs = Infinity;
       writes.forEach((write, index) => {
-        if (write.state !== 'abandoned' && write.deadline - now - COMMIT_ALLOWANCE_MS >= MIN_STATEMENT_MS) sent.push(index);
-        else {
+        const left = write.budget.start(now);
+        if (left !== null) {
+          sent.push(index);
+          statementTimeoutMs = Math.min(statementTimeoutMs, left);
+        } else {
           // Out of time before it was sent (waiting in the queue, for a connection, for PGlite's
           // turn): it never will be, so "nothing was stored" is certain.
-          write.state = 'abandoned';
-          results[index] = { ok: false, error: new WriteTimeoutError(write.budgetMs) };
+          results[index] = { ok: false, error: write.budget.timedOut() };
         }
       });
       if (sent.length === 0) return null;
       ({ unique, slot } = foldRepeats(sent.map((index) => writes[index]!.event)));
-      for (const index of sent) writes[index]!.state = 'sent';
-      const deadline = Math.min(...sent.map((index) => writes[index]!.deadline));
-      return { statements: [insertEventsStatement(unique)], statementTimeoutMs: deadline - now - COMMIT_ALLOWANCE_MS };
+      for (const index of sent) writes[index]!.budget.state = 'committing';
+      return { statements: [insertEventsStatement(unique)], statementTimeoutMs };
     };
 
     try {
@@ -131,20 +105,18 @@ export class EventWriter {
       if (raw) committed = raw[0]!;
     } catch (error) {
       const failed = sent.length > 0 ? sent : writes.map((_, index) => index).filter((index) => results[index] === undefined);
-      if (isQueryCanceled(error)) {
-        // The database stopped the batch at the budget and rolled it back: nothing of it was stored.
-        for (const index of failed) results[index] = { ok: false, error: new WriteTimeoutError(writes[index]!.budgetMs) };
-      } else if (isDatabaseUnavailable(error) && sent.length > 0) {
-        // The connection failed after the batch was written to it: the COMMIT may have reached the
-        // database. Never "nothing was stored" for a write that may have been.
-        for (const index of failed) results[index] = { ok: false, error: new WriteOutcomeUnknownError(writes[index]!.budgetMs) };
+      const byBudget = failed.map((index) => budgetFailure(error, writes[index]!.budget));
+      if (byBudget.every((decided) => decided !== null)) {
+        // Stopped by the database at the budget and rolled back (nothing stored), or the connection
+        // failed after the batch was written to it, so the COMMIT may have reached the database.
+        failed.forEach((index, k) => (results[index] = { ok: false, error: byBudget[k] }));
       } else if (isDatabaseUnavailable(error) || failed.length === 1) {
         // An outage before anything was sent (no connection), or this row's own refusal.
         for (const index of failed) results[index] = { ok: false, error };
       } else {
         // Something one row did (a policy, a constraint) refused the batch, which rolled back: each
         // row again on its own, so only its own caller hears of it.
-        for (const index of failed) writes[index]!.state = 'queued';
+        for (const index of failed) writes[index]!.budget.state = 'queued';
         const alone = await Promise.all(failed.map((index) => this.runBatch([writes[index]!])));
         failed.forEach((index, k) => (results[index] = alone[k]![0]));
       }
@@ -183,7 +155,7 @@ export class EventWriter {
       const row = slot[k]!;
       const outcome = outcomes[row]!;
       if (outcome.duplicate && lookupFailed) {
-        results[index] = { ok: false, error: new WriteOutcomeUnknownError(writes[index]!.budgetMs) };
+        results[index] = { ok: false, error: writes[index]!.budget.outcomeUnknown() };
         return;
       }
       // The first request of a folded repeat gets the row; the others are its duplicates.

@@ -61,13 +61,15 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
   const writer = new EventWriter(deps.db);
   const writeTimeoutMs = deps.config.github.storeTimeoutMs;
   app.route('/', eventRoutes({ db: deps.db, writer, auth, ingestMaxBytes: deps.config.ingestMaxBytes, writeTimeoutMs }));
-  app.route('/', githubRoutes({ writer, config: deps.config, clock }));
+  app.route('/', githubRoutes({ writer, config: deps.config, auth, clock }));
   app.route('/', feedRoutes({ hub: deps.feedHub, db: deps.db, auth, logger: deps.logger, clientBuffer: deps.config.feed.clientBuffer }));
   app.route('/', consoleRoutes({ logger: deps.logger }));
   // Units of work with logic between statements (ledger writes, beats) share transactions the same way.
   const transactions = new BatchedTransactions(deps.db);
-  app.route('/', agentRoutes({ db: deps.db, transactions, auth, clock }));
-  app.route('/', vtidRoutes({ db: deps.db, transactions, creator: new LedgerCreator(deps.db), auth, clock, maxBodyBytes: deps.config.ingestMaxBytes }));
+  // Every write has the webhook's time budget (GITHUB_WEBHOOK_STORE_TIMEOUT_MS), so none outlasts it.
+  app.route('/', agentRoutes({ db: deps.db, transactions, auth, clock, writeTimeoutMs }));
+  const creator = new LedgerCreator(deps.db);
+  app.route('/', vtidRoutes({ db: deps.db, transactions, creator, auth, clock, maxBodyBytes: deps.config.ingestMaxBytes, writeTimeoutMs }));
   app.route('/', timelineRoutes({ db: deps.db, auth }));
   app.route('/', metricsRoutes({ db: deps.db, auth, clock }));
   app.route('/', boardRoutes({ db: deps.db, auth, clock }));

@@ -14,20 +14,20 @@ import { projectRoot } from '../paths.js';
 import { createGatewayApp } from './app.js';
 import { answerParserErrors } from './client-errors.js';
 import { trackConnections } from './connections.js';
+import { stopWithinGrace, type BackgroundTask } from './stop.js';
 
 export interface GatewayHandle {
   url: string;
   port: number;
   db: Database;
   app: OpenAPIHono<AppEnv>;
-  /** Stop accepting, let in-flight requests finish (up to the grace period), close the database. */
+  /** The instance's live feed (its client count is what tests of connect/drop churn look at). */
+  feedHub: FeedHub;
+  /**
+   * Stop accepting, let in-flight requests finish, end what is left in the database, close it: all
+   * within SHUTDOWN_GRACE_MS (see stopWithinGrace). Called again, the same shutdown.
+   */
   shutdown(): Promise<void>;
-}
-
-/** Something that runs beside the HTTP server (the feed listener, the agent monitor) and stops with it. */
-export interface BackgroundTask {
-  /** Called at shutdown before the server closes: end long-lived streams, stop timers. */
-  stop(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -92,24 +92,9 @@ export async function startGateway(config: ResolvedConfig, options: StartOptions
 
   let stopping: Promise<void> | null = null;
   const shutdown = () => {
-    stopping ??= (async () => {
-      logger.info('shutting down: no new connections, finishing in-flight requests', { graceMs: config.shutdownGraceMs });
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.allSettled(background.map((task) => task.stop()));
-      // Connections not serving a request (idle keep-alives, pre-opened ones) are closed as soon as they are.
-      const sweeper = setInterval(() => connections.closeIdle(), 50);
-      connections.closeIdle();
-      const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownGraceMs).unref());
-      if ((await Promise.race([closed, grace])) === 'timeout') {
-        logger.warn('grace period over: closing remaining connections');
-        server.closeAllConnections();
-      }
-      clearInterval(sweeper);
-      await db.close();
-      logger.info('shutdown complete');
-    })();
+    stopping ??= stopWithinGrace({ server, connections, background, db, logger, graceMs: config.shutdownGraceMs });
     return stopping;
   };
 
-  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, port, db, app, shutdown };
+  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, port, db, app, feedHub, shutdown };
 }

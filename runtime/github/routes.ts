@@ -3,10 +3,12 @@ import type { MiddlewareHandler } from 'hono';
 import type { GatewayConfig } from '../config.js';
 import { serviceIdentity } from '../db/as-role.js';
 import type { EventWriter } from '../events/writer.js';
+import type { AuthOptions } from '../http/auth.js';
 import { limitBody } from '../http/body-limit.js';
 import type { AppEnv } from '../http/env.js';
 import { badRequest, HttpError } from '../http/errors.js';
 import { createRouter, errorResponse, jsonResponse } from '../http/router.js';
+import { healthRouteAccess, mayShowDetails } from '../http/service-details.js';
 import { writeUnavailable } from '../http/write-errors.js';
 import { UNSET_VTID } from '../vtid/parse.js';
 import { decodeWebhookBody, webhookMediaType, type WebhookMediaType } from './body.js';
@@ -18,13 +20,16 @@ import { createWebhookStats, type WebhookStats } from './stats.js';
 /**
  * POST /webhooks/github: content type (415) -> size cap while reading (413) -> HMAC over the raw bytes
  * (401) -> headers (400) -> parse (400) -> normalize (pure) -> store within the time budget (503) -> 200.
- * Every refusal writes nothing. GET /webhooks/health: the counters of this instance.
+ * Every refusal writes nothing. GET /webhooks/health: up for anyone; the counters of this instance for
+ * the service role.
  */
 
 export interface GithubRoutesDeps {
   /** The events' group-commit writer (shared with ingest). */
   writer: EventWriter;
   config: Pick<GatewayConfig, 'secrets' | 'github'>;
+  /** Who may read the health details (the service role). */
+  auth: AuthOptions;
   clock?: () => Date;
 }
 
@@ -149,12 +154,15 @@ export function githubRoutes(deps: GithubRoutesDeps) {
       method: 'get',
       path: '/webhooks/health',
       tags: ['GitHub'],
-      summary: 'Webhook receiver health: secret configured, last accepted delivery, counters since start',
-      description: 'Counts are per gateway instance and reset when it restarts.',
-      responses: { 200: jsonResponse('The receiver state.', WebhookHealthSchema) },
+      summary: 'Webhook receiver health: up for anyone; secrets configured, last accepted delivery and counters for the service role',
+      description:
+        'Without a service-role token the answer is only `{"ok": true}`: the counters and rejection codes tell an attacker what is refused and why. ' +
+        'Counts are per gateway instance and reset when it restarts.',
+      ...healthRouteAccess(deps.auth, WebhookHealthSchema, 'The receiver state (service role), or only that it is up.'),
     }),
-    (c) =>
-      c.json(
+    (c) => {
+      if (!mayShowDetails(c)) return c.json({ ok: true as const }, 200);
+      return c.json(
         {
           ok: true as const,
           secretConfigured: Boolean(githubWebhook),
@@ -162,7 +170,8 @@ export function githubRoutes(deps: GithubRoutesDeps) {
           ...stats.snapshot(),
         },
         200,
-      ),
+      );
+    },
   );
 
   return router;

@@ -8,17 +8,14 @@ const RETRY_AFTER = { 'Retry-After': '5' };
 /**
  * The 503 for a write that failed for want of the database (its budget, an outage), or null when
  * the error is something else. Each answer says only what is certain: "nothing was stored" only
- * where the write was rolled back or never sent.
+ * where the write was rolled back or never sent. `beforeRepeating`: for a write that is not
+ * idempotent (a task create makes a new task each time), what to check before sending it again.
  */
-export function writeUnavailable(error: unknown, what: string): HttpError | null {
+export function writeUnavailable(error: unknown, what: string, beforeRepeating?: string): HttpError | null {
   if (error instanceof WriteTimeoutError) return new HttpError(503, 'store_timeout', `the database did not take ${what} within ${error.timeoutMs} ms; nothing was stored`, RETRY_AFTER);
   if (error instanceof WriteOutcomeUnknownError) {
-    return new HttpError(
-      503,
-      'store_outcome_unknown',
-      `the database did not confirm ${what} within ${error.timeoutMs} ms; it may have been stored: send it again (a repeat is stored at most once)`,
-      RETRY_AFTER,
-    );
+    const advice = beforeRepeating ?? 'send it again (a repeat is stored at most once)';
+    return new HttpError(503, 'store_outcome_unknown', `the database did not confirm ${what} within ${error.timeoutMs} ms; it may have been stored: ${advice}`, RETRY_AFTER);
   }
   if (isDatabaseUnavailable(error)) return new HttpError(503, 'database_unavailable', `the database is unavailable; ${what} was not stored`, RETRY_AFTER);
   return null;

@@ -36,7 +36,8 @@ export type UpdateOutcome =
   | { kind: 'wrong_tenant'; tenant: string }
   | { kind: 'refused'; current: LedgerStatus; requested: LedgerStatus; allowed: readonly LedgerStatus[] };
 
-export function updateTask(transactions: BatchedTransactions, actor: Actor, vtid: string, patch: PatchVtidBody): Promise<UpdateOutcome> {
+/** Within `budgetMs` (see BatchedTransactions.run for the two ways it can run out). */
+export function updateTask(transactions: BatchedTransactions, actor: Actor, vtid: string, patch: PatchVtidBody, budgetMs: number): Promise<UpdateOutcome> {
   return transactions.run(actor.identity, async (tx): Promise<UpdateOutcome> => {
     const current = await lockLedgerEntry(tx, vtid);
     if (current === null) {
@@ -50,5 +51,5 @@ export function updateTask(transactions: BatchedTransactions, actor: Actor, vtid
     const updated = await updateLedgerEntry(tx, vtid, plan.next);
     await recordLedgerEvent(tx, updatedEvent(current, updated, plan.changed, actor.name));
     return { kind: 'updated', entry: updated };
-  });
+  }, budgetMs);
 }

@@ -5,7 +5,9 @@ import type { Database } from '../db/types.js';
 import { actorName, authenticate, dbIdentity, type AuthOptions, type Caller } from '../http/auth.js';
 import { conflict, forbidden, HttpError, notFound } from '../http/errors.js';
 import { limitBody } from '../http/body-limit.js';
+import { writeUnavailable } from '../http/write-errors.js';
 import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';
+import { healthRouteAccess, mayShowDetails } from '../http/service-details.js';
 import { updateTask, type Actor } from './ledger-commands.js';
 import type { LedgerCreator } from './ledger-creator.js';
 import { findLedgerEntry, lastSequenceOfYear, listChildren, listLedgerEntries } from './ledger-repository.js';
@@ -32,6 +34,8 @@ export interface VtidRoutesDeps {
   /** The VTID's year is the UTC year of this clock at create time (tests inject one). */
   clock: () => Date;
   maxBodyBytes: number;
+  /** The time budget of one ledger write (the webhook's: GITHUB_WEBHOOK_STORE_TIMEOUT_MS). */
+  writeTimeoutMs: number;
 }
 
 /** With include=children; more than this are paged through /vtid/list?parentVtid=. */
@@ -63,13 +67,22 @@ export function vtidRoutes(deps: VtidRoutesDeps) {
       413: errorResponse('Body too large.'),
       415: errorResponse('Not application/json.'),
       422: errorResponse('parentVtid names no ledger task.'),
+      503: errorResponse(
+        'store_timeout / database_unavailable: nothing was stored. store_outcome_unknown: the commit was not confirmed in time and may have landed; look for the task in /vtid/list before creating it again.',
+      ),
     },
   });
 
   router.openapi(create, async (c) => {
     const caller = c.get('caller');
     const entry = toNewLedgerEntry(c.req.valid('json'), caller, deps.clock());
-    const outcome = await deps.creator.create(actorOf(caller), entry);
+    let outcome;
+    try {
+      outcome = await deps.creator.create(actorOf(caller), entry, deps.writeTimeoutMs);
+    } catch (error) {
+      // Not idempotent: a create sent again makes a second task if the first one did land.
+      throw writeUnavailable(error, 'the task', 'look for it in GET /vtid/list before creating it again') ?? error;
+    }
     if (outcome.kind === 'wrong_tenant') throw forbidden('wrong_tenant', `you may not create tasks for tenant "${outcome.tenant}"`);
     if (outcome.kind === 'unknown_parent') throw new HttpError(422, 'unknown_parent', `parentVtid ${outcome.parentVtid} is not in the ledger`);
     c.set('vtid', outcome.entry.vtid);
@@ -100,21 +113,23 @@ export function vtidRoutes(deps: VtidRoutesDeps) {
     return c.json({ ok: true as const, data, nextCursor }, 200);
   });
 
+  const healthAccess = healthRouteAccess(deps.auth, VtidHealthSchema, 'The ledger is reachable (with its counter for the service role).');
   const health = createRoute({
     method: 'get',
     path: '/vtid/health',
     tags: ['VTID ledger'],
-    summary: 'The ledger answers: the current UTC year and how many VTIDs it has handed out',
-    responses: {
-      200: jsonResponse('The ledger is reachable.', VtidHealthSchema),
-      503: errorResponse('The database is unavailable.'),
-    },
+    summary: 'The ledger answers; for the service role also the current UTC year and how many VTIDs it has handed out',
+    description: 'Without a service-role token the answer is only `{"ok": true}` (or the 503).',
+    ...healthAccess,
+    responses: { ...healthAccess.responses, 503: errorResponse('The database is unavailable.') },
   });
 
   router.openapi(health, async (c) => {
     const year = deps.clock().getUTCFullYear();
-    // No caller here: the counter is read with the gateway's own connection (callers get no rights on it).
+    // Read for every caller, so "up" means the ledger answers. The counter is read with the
+    // gateway's own connection (callers get no rights on it).
     const issuedThisYear = await lastSequenceOfYear(deps.db, year);
+    if (!mayShowDetails(c)) return c.json({ ok: true as const }, 200);
     return c.json({ ok: true as const, service: 'vtid-ledger' as const, year, issuedThisYear }, 200);
   });
 
@@ -167,13 +182,22 @@ export function vtidRoutes(deps: VtidRoutesDeps) {
       409: errorResponse('The status cannot move there from the current one; the message names it.'),
       413: errorResponse('Body too large.'),
       415: errorResponse('Not application/json.'),
+      503: errorResponse(
+        'store_timeout / database_unavailable: nothing was stored. store_outcome_unknown: the commit was not confirmed in time and may have landed; sending the change again is harmless.',
+      ),
     },
   });
 
   router.openapi(patch, async (c) => {
     const { vtid } = c.req.valid('param');
     c.set('vtid', vtid);
-    const outcome = await updateTask(deps.transactions, actorOf(c.get('caller')), vtid, c.req.valid('json'));
+    let outcome;
+    try {
+      outcome = await updateTask(deps.transactions, actorOf(c.get('caller')), vtid, c.req.valid('json'), deps.writeTimeoutMs);
+    } catch (error) {
+      // Sent again, a change that did land answers "unchanged": a repeat is harmless.
+      throw writeUnavailable(error, 'the change') ?? error;
+    }
     switch (outcome.kind) {
       case 'not_found':
         throw notFound('vtid_not_found', `${vtid} is not in the ledger`);

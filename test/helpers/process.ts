@@ -3,12 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { TEST_JWT_SECRET, TEST_WEBHOOK_SECRET } from './tokens.js';
 
 /**
- * A gateway in its own OS process, started exactly as `npm start` does (tsx runtime/gateway/server.ts).
+ * A gateway in its own OS process, started exactly as `npm start` does (node --import tsx
+ * runtime/gateway/server.ts: one process, the server itself, no wrapper relaying signals to it).
  * For tests that need several instances on one database, signals, or a process that really exits.
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 /** The log line each service prints once it accepts connections (it carries the port). */
 const LISTENING = new Set(['gateway listening', 'watcher listening', 'reconciler listening']);
@@ -38,9 +38,9 @@ export interface SpawnOptions {
 
 export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayProcess> {
   const entry = options.entry ?? 'runtime/gateway/server.ts';
-  // A built bundle (.js) runs on plain node, exactly as in the container; sources run through tsx.
-  const [command, args] = entry.endsWith('.js') ? [process.execPath, [entry]] : [TSX, [entry]];
-  const child = spawn(command, args, {
+  // A built bundle (.js) runs on plain node, exactly as in the container; sources with tsx's loader.
+  const args = entry.endsWith('.js') ? [entry] : ['--import', 'tsx', entry];
+  const child = spawn(process.execPath, args, {
     cwd: options.cwd ?? ROOT,
     env: {
       PATH: process.env.PATH,
@@ -53,8 +53,8 @@ export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayP
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group: tsx runs the real server as a child of its own, and a SIGKILL to the
-    // wrapper alone would leave that server running after the tests.
+    // Its own process group, ended as a whole: whatever the server starts goes with it, and a test
+    // can signal the group as a terminal does on Ctrl-C.
     detached: true,
   });
   const killGroup = (signal: NodeJS.Signals) => {
@@ -101,12 +101,11 @@ export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayP
         killGroup('SIGKILL');
         return child.exitCode;
       }
-      // A graceful signal goes to the wrapper, which relays it once (a second copy to the server would
-      // cut its shutdown short); SIGKILL takes the whole group.
+      // A graceful signal goes to the server; SIGKILL takes the whole group.
       if (signal === 'SIGKILL') killGroup('SIGKILL');
       else child.kill(signal);
       const code = await exited;
-      // Whatever the wrapper left behind goes with it.
+      // Whatever it left behind goes with it.
       killGroup('SIGKILL');
       return code;
     },

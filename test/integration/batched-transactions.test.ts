@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceIdentity } from '../../runtime/db/as-role.js';
-import { BatchedTransactions } from '../../runtime/db/batched-transactions.js';
+import { BatchedTransactions, type Unit } from '../../runtime/db/batched-transactions.js';
 import { migrate, readMigrationFiles } from '../../runtime/db/migrate.js';
 import type { DbIdentity, Queryable } from '../../runtime/db/types.js';
+import { WriteTimeoutError } from '../../runtime/db/write-budget.js';
 import { insertEvent } from '../../runtime/events/repository.js';
 import { silentLogger } from '../../runtime/log.js';
 import { projectRoot } from '../../runtime/paths.js';
@@ -29,12 +30,14 @@ describe.each(BACKENDS)('BatchedTransactions on %s', (backend) => {
     transactions = new BatchedTransactions(test.db);
   });
   afterAll(() => test.drop());
+  // Ample time: these tests are about batching, not the budget (see below).
+  const run = <O>(identity: DbIdentity, unit: Unit<O>) => transactions.run(identity, unit, 30_000);
 
   const count = async (ids: number[]) =>
     Number((await test.db.query<{ n: number }>('select count(*)::int as n from oasis_events where id = any($1::bigint[])', [ids])).rows[0]!.n);
 
   it('units submitted together commit in one transaction, each answered with its own result', async () => {
-    const results = await Promise.all(Array.from({ length: 20 }, () => transactions.run(alpha, (tx) => writeEvent(tx, 'alpha'))));
+    const results = await Promise.all(Array.from({ length: 20 }, () => run(alpha, (tx) => writeEvent(tx, 'alpha'))));
     expect(new Set(results.map((r) => r.txid)).size).toBe(1);
     expect(new Set(results.map((r) => r.id)).size).toBe(20);
     expect(await count(results.map((r) => r.id))).toBe(20);
@@ -42,9 +45,9 @@ describe.each(BACKENDS)('BatchedTransactions on %s', (backend) => {
 
   it('a unit refused by row-level security fails alone; the rest of its batch commits', async () => {
     const settled = await Promise.allSettled([
-      transactions.run(alpha, (tx) => writeEvent(tx, 'alpha')),
-      transactions.run(alpha, (tx) => writeEvent(tx, 'beta')),
-      transactions.run(alpha, (tx) => writeEvent(tx, 'alpha')),
+      run(alpha, (tx) => writeEvent(tx, 'alpha')),
+      run(alpha, (tx) => writeEvent(tx, 'beta')),
+      run(alpha, (tx) => writeEvent(tx, 'alpha')),
     ]);
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((settled[1] as PromiseRejectedResult).reason).toMatchObject({ code: '42501' });
@@ -56,12 +59,12 @@ describe.each(BACKENDS)('BatchedTransactions on %s', (backend) => {
 
   it('each unit runs as its caller again, even after the unit before it switched roles', async () => {
     const [escalated, next] = await Promise.allSettled([
-      transactions.run(alpha, async (tx) => {
+      run(alpha, async (tx) => {
         // As the ledger does to write its audit event.
         await tx.query(`select set_config('role', 'service_role', true)`);
         return writeEvent(tx, 'beta');
       }),
-      transactions.run(alpha, (tx) => writeEvent(tx, 'beta')),
+      run(alpha, (tx) => writeEvent(tx, 'beta')),
     ]);
     expect(escalated.status).toBe('fulfilled');
     expect(next.status).toBe('rejected');
@@ -72,23 +75,49 @@ describe.each(BACKENDS)('BatchedTransactions on %s', (backend) => {
     const service = serviceIdentity('units-test');
     const marker = `seen-${Math.random()}`;
     const settled = await Promise.allSettled([
-      transactions.run(service, async (tx) => {
+      run(service, async (tx) => {
         await tx.query(`insert into oasis_events (source, kind, title) values ('units-test', 'k', $1)`, [marker]);
         return 'wrote';
       }),
-      transactions.run(service, async () => {
+      run(service, async () => {
         throw new Error('the unit itself failed');
       }),
-      transactions.run(service, async (tx) => Number((await tx.query<{ n: number }>(`select count(*)::int as n from oasis_events where title = $1`, [marker])).rows[0]!.n)),
+      run(service, async (tx) => Number((await tx.query<{ n: number }>(`select count(*)::int as n from oasis_events where title = $1`, [marker])).rows[0]!.n)),
     ]);
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((settled[2] as PromiseFulfilledResult<number>).value).toBe(1);
   });
 
+  it('a unit whose budget runs out mid-batch is rolled back (WriteTimeoutError); the rest of its batch commits', async () => {
+    const service = serviceIdentity('units-test');
+    let slowId = 0;
+    // Submitted together: one batch. The slow unit writes, then outlasts its budget: on PostgreSQL the
+    // database stops it (its statement timeout), on the embedded one the batch sees the budget gone
+    // before its COMMIT and rolls back. Either way the other unit runs again and commits alone.
+    const [slow, quick] = await Promise.allSettled([
+      transactions.run(
+        service,
+        async (tx) => {
+          slowId = (await writeEvent(tx, 'system')).id;
+          await tx.query('select pg_sleep(0.6)');
+          return slowId;
+        },
+        300,
+      ),
+      transactions.run(service, (tx) => writeEvent(tx, 'system'), 30_000),
+    ]);
+    expect(slow.status).toBe('rejected');
+    expect((slow as PromiseRejectedResult).reason).toBeInstanceOf(WriteTimeoutError);
+    expect(quick.status).toBe('fulfilled');
+    const quickId = (quick as PromiseFulfilledResult<{ id: number }>).value.id;
+    expect(await count([quickId])).toBe(1);
+    expect(await count([slowId])).toBe(0);
+  });
+
   it('a batch that loses a deadlock runs again as it was, and its units hear nothing of it', async () => {
     let attempts = 0;
     const service = serviceIdentity('units-test');
-    const result = await transactions.run(service, async (tx) => {
+    const result = await run(service, async (tx) => {
       attempts += 1;
       if (attempts === 1) throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
       return writeEvent(tx, 'system');

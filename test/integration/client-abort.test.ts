@@ -43,7 +43,7 @@ describe('a client aborting its upload', () => {
     const lines = lineFor(path).slice(before);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ severity: 'WARNING', errorCode: 'body_incomplete' });
-    const health = await json(await fetch(`${gw.url}/webhooks/health`));
+    const health = await json(await gw.request('/webhooks/health'));
     expect(health.rejectedByCode?.database_unavailable).toBeUndefined();
     const { rows } = await gw.db.query<{ n: number }>('select count(*)::int as n from oasis_events');
     expect(rows[0]!.n).toBe(0);

@@ -326,7 +326,7 @@ describe.each(BACKENDS)('POST /webhooks/github on %s', (backend) => {
   describe('GET /webhooks/health', () => {
     it('reports the secrets and counts accepted, duplicate and rejected deliveries', async () => {
       const health = async () => {
-        const res = await fetch(`${gw.url}/webhooks/health`);
+        const res = await gw.request('/webhooks/health');
         expect(res.status).toBe(200);
         return json(res);
       };
@@ -400,7 +400,7 @@ describe('GitHub\'s documented test vector through the real server', () => {
   });
 
   it('health says no previous secret is configured', async () => {
-    expect(await json(await fetch(`${gw.url}/webhooks/health`))).toMatchObject({ secretConfigured: true, previousSecretConfigured: false });
+    expect(await json(await gw.request('/webhooks/health'))).toMatchObject({ secretConfigured: true, previousSecretConfigured: false });
   });
 });
 
@@ -480,7 +480,7 @@ describe.each(BACKENDS)('database outage on %s: 503, Retry-After, nothing stored
     expect(elapsed).toBeLessThan(8_000);
     expectNotStoredLog(stalled);
     expect(gw.logs.find((line) => line.path === '/webhooks/github' && line.errorCode === 'store_timeout')).toMatchObject({ status: 503, severity: 'ERROR' });
-    expect((await json(await fetch(`${gw.url}/webhooks/health`))).rejectedByCode.store_timeout).toBe(1);
+    expect((await json(await gw.request('/webhooks/health'))).rejectedByCode.store_timeout).toBe(1);
     if (backend === 'pg') {
       // The database enforces the budget too (statement_timeout): the abandoned insert stops waiting for
       // the table lock now, instead of holding a connection until the lock is released.
@@ -531,7 +531,7 @@ describe.each(BACKENDS)('database outage on %s: 503, Retry-After, nothing stored
     expect(res.headers.get('retry-after')).toBe('5');
     expect((await json(res)).error.code).toBe('database_unavailable');
     expectNotStoredLog(deliveryId);
-    const health = await json(await fetch(`${gw.url}/webhooks/health`));
+    const health = await json(await gw.request('/webhooks/health'));
     expect(health.rejectedByCode.database_unavailable).toBe(1);
 
     if (proxy) {

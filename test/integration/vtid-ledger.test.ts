@@ -470,7 +470,7 @@ describe.each(BACKENDS)('VTID ledger API on %s', (backend) => {
       const list = await gw.request('/vtid/list');
       expect(list.status).toBe(200);
       expect(Array.isArray((await json(list)).data)).toBe(true);
-      const health = await gw.request('/vtid/health', { token: null });
+      const health = await gw.request('/vtid/health');
       expect(health.status).toBe(200);
       const body = await json(health);
       expect(body).toEqual({ ok: true, service: 'vtid-ledger', year: YEAR, issuedThisYear: expect.any(Number) });
@@ -542,10 +542,10 @@ describe.each(BACKENDS)('VTID year rollover on %s', (backend) => {
     try {
       expect(await newTask(gw)).toBe('VTID-2027-0001');
       expect(await newTask(gw)).toBe('VTID-2027-0002');
-      expect(await json(await gw.request('/vtid/health', { token: null }))).toMatchObject({ year: 2027, issuedThisYear: 2 });
+      expect(await json(await gw.request('/vtid/health'))).toMatchObject({ year: 2027, issuedThisYear: 2 });
       time.set('2028-01-01T00:00:00.000Z');
       expect(await newTask(gw)).toBe('VTID-2028-0001');
-      expect(await json(await gw.request('/vtid/health', { token: null }))).toMatchObject({ year: 2028, issuedThisYear: 1 });
+      expect(await json(await gw.request('/vtid/health'))).toMatchObject({ year: 2028, issuedThisYear: 1 });
       // A late task stamped in the old year continues that year's sequence.
       time.set('2027-12-31T23:59:59.999Z');
       expect(await newTask(gw)).toBe('VTID-2027-0003');

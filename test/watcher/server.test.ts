@@ -5,7 +5,7 @@ import { json, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 
 /**
  * The watcher as its own OS process, started the way `npm run start:watcher` does
- * (tsx runtime/watcher/server.ts): config from the environment, a real poll, SIGTERM.
+ * (node --import tsx runtime/watcher/server.ts): config from the environment, a real poll, SIGTERM.
  */
 
 const ENTRY = 'runtime/watcher/server.ts';
