@@ -50,6 +50,8 @@ export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayP
       SUPABASE_JWT_SECRET: TEST_JWT_SECRET,
       GITHUB_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
       NODE_ENV: 'test',
+      // Lets the run's teardown (test/global-setup.ts) find any of these still running afterwards.
+      ...(process.env.OASIS_TEST_RUN ? { OASIS_TEST_SPAWNED_BY: process.env.OASIS_TEST_RUN } : {}),
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -8,8 +8,12 @@ import { join } from 'node:path';
  */
 const made: string[] = [];
 
+/** The file in each folder that names the test run that made it (the end-of-run check reads it). */
+export const RUN_MARKER = '.oasis-test-run';
+
 export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (process.env.OASIS_TEST_RUN) writeFileSync(join(dir, RUN_MARKER), process.env.OASIS_TEST_RUN);
   made.push(dir);
   return dir;
 }
