@@ -4,7 +4,7 @@ import type { BatchedTransactions } from '../db/batched-transactions.js';
 import { isPermissionDenied } from '../db/errors.js';
 import type { Database } from '../db/types.js';
 import { authenticate, dbIdentity, type AuthOptions } from '../http/auth.js';
-import { limitBody } from '../http/body-limit.js';
+import type { BodyReader } from '../http/read-body.js';
 import { conflict, forbidden } from '../http/errors.js';
 import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';
 import { toBeat } from './beat.js';
@@ -23,6 +23,8 @@ export interface AgentRoutesDeps {
   auth: AuthOptions;
   /** The gateway's clock: lastSeen and event times come from it. */
   clock: () => Date;
+  /** Reads bodies under the process-wide budget and read timeout. */
+  bodies: BodyReader;
 }
 
 export function agentRoutes(deps: AgentRoutesDeps) {
@@ -34,7 +36,7 @@ export function agentRoutes(deps: AgentRoutesDeps) {
     tags: ['Agents'],
     summary: 'An agent says it is alive and which task it is on (runtime/heartbeat sends these)',
     security: BEARER,
-    middleware: [authenticate(deps.auth, 'write'), limitBody(HEARTBEAT_MAX_BYTES)] as const,
+    middleware: [authenticate(deps.auth, 'write'), deps.bodies.limit(HEARTBEAT_MAX_BYTES)] as const,
     request: { body: { required: true, content: { 'application/json': { schema: HeartbeatBodySchema } } } },
     responses: {
       200: jsonResponse('Recorded; eventId is the OASIS event of a change, null when the beat changed nothing.', HeartbeatResponseSchema),

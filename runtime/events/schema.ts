@@ -131,3 +131,4 @@ export type EventQuery = z.infer<typeof EventQuerySchema>;
 export const EventListSchema = z
   .object({ ok: z.literal(true), data: z.array(OasisEventSchema), nextCursor: z.number().int().nullable() })
   .openapi('EventList');
+export type EventList = z.infer<typeof EventListSchema>;

@@ -14,6 +14,8 @@ import type { AuthOptions } from '../http/auth.js';
 import type { AppEnv } from '../http/env.js';
 import { onError, onNotFound } from '../http/on-error.js';
 import { apiHeaders } from '../http/api-headers.js';
+import { BodyBudget } from '../http/body-budget.js';
+import { BodyReader } from '../http/read-body.js';
 import { requestLog } from '../http/request-log.js';
 import { createRouter, jsonResponse } from '../http/router.js';
 import type { Logger } from '../log.js';
@@ -47,14 +49,16 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
   // One writer per instance, so deliveries and ingest calls of one identity share batches.
   const writer = new EventWriter(deps.db);
   const writeTimeoutMs = deps.config.github.storeTimeoutMs;
-  app.route('/', eventRoutes({ db: deps.db, writer, auth, ingestMaxBytes: deps.config.ingestMaxBytes, writeTimeoutMs }));
-  app.route('/', githubRoutes({ writer, config: deps.config, clock }));
+  // One budget for every body this instance reads, whichever route and whoever sends it.
+  const bodies = new BodyReader(new BodyBudget(deps.config.http.bodyBudgetBytes), deps.config.http.bodyTimeoutMs);
+  app.route('/', eventRoutes({ db: deps.db, writer, auth, ingestMaxBytes: deps.config.ingestMaxBytes, writeTimeoutMs, bodies, pageMaxBytes: deps.config.eventsPageMaxBytes }));
+  app.route('/', githubRoutes({ writer, config: deps.config, clock, bodies }));
   app.route('/', feedRoutes({ hub: deps.feedHub, db: deps.db, auth, logger: deps.logger, clientBuffer: deps.config.feed.clientBuffer }));
   app.route('/', consoleRoutes({ logger: deps.logger }));
   // Units of work with logic between statements (ledger writes, beats) share transactions the same way.
   const transactions = new BatchedTransactions(deps.db);
-  app.route('/', agentRoutes({ db: deps.db, transactions, auth, clock }));
-  app.route('/', vtidRoutes({ db: deps.db, transactions, creator: new LedgerCreator(deps.db), auth, clock, maxBodyBytes: deps.config.ingestMaxBytes }));
+  app.route('/', agentRoutes({ db: deps.db, transactions, auth, clock, bodies }));
+  app.route('/', vtidRoutes({ db: deps.db, transactions, creator: new LedgerCreator(deps.db), auth, clock, maxBodyBytes: deps.config.ingestMaxBytes, bodies }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -4,7 +4,7 @@ import type { BatchedTransactions } from '../db/batched-transactions.js';
 import type { Database } from '../db/types.js';
 import { actorName, authenticate, dbIdentity, type AuthOptions, type Caller } from '../http/auth.js';
 import { conflict, forbidden, HttpError, notFound } from '../http/errors.js';
-import { limitBody } from '../http/body-limit.js';
+import type { BodyReader } from '../http/read-body.js';
 import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';
 import { updateTask, type Actor } from './ledger-commands.js';
 import type { LedgerCreator } from './ledger-creator.js';
@@ -32,6 +32,8 @@ export interface VtidRoutesDeps {
   /** The VTID's year is the UTC year of this clock at create time (tests inject one). */
   clock: () => Date;
   maxBodyBytes: number;
+  /** Reads bodies under the process-wide budget and read timeout. */
+  bodies: BodyReader;
 }
 
 /** With include=children; more than this are paged through /vtid/list?parentVtid=. */
@@ -45,7 +47,7 @@ function actorOf(caller: Caller): Actor {
 
 export function vtidRoutes(deps: VtidRoutesDeps) {
   const router = createRouter();
-  const capBody = limitBody(deps.maxBodyBytes);
+  const capBody = deps.bodies.limit(deps.maxBodyBytes);
 
   // Static paths first: /vtid/list and /vtid/health must not be taken for /vtid/{vtid}.
   const create = createRoute({
