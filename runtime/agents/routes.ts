@@ -14,7 +14,7 @@ import { AgentListSchema, HeartbeatBodySchema, HeartbeatResponseSchema, toAgentV
 import { IDLE } from './state.js';
 
 // A beat is a few dozen bytes; anything near this is not a heartbeat.
-const HEARTBEAT_MAX_BYTES = 16 * 1024;
+export const HEARTBEAT_MAX_BYTES = 16 * 1024;
 
 export interface AgentRoutesDeps {
   db: Database;
