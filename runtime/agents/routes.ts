@@ -6,7 +6,7 @@ import type { Database } from '../db/types.js';
 import { authenticate, dbIdentity, type AuthOptions } from '../http/auth.js';
 import type { BodyReader } from '../http/read-body.js';
 import { conflict, forbidden } from '../http/errors.js';
-import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';
+import { authErrors, BEARER, bodyErrors, createRouter, errorResponse, jsonResponse } from '../http/router.js';
 import { toBeat } from './beat.js';
 import { recordHeartbeat } from './record-heartbeat.js';
 import { listAgents } from './repository.js';
@@ -43,7 +43,7 @@ export function agentRoutes(deps: AgentRoutesDeps) {
       400: errorResponse('Invalid JSON or fields; the message names them.'),
       ...authErrors,
       409: errorResponse('The agent name is registered for another tenant.'),
-      413: errorResponse('Body too large.'),
+      ...bodyErrors,
       415: errorResponse('Not application/json.'),
     },
   });

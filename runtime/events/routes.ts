@@ -6,7 +6,7 @@ import type { EventWriter } from './writer.js';
 import type { BodyReader } from '../http/read-body.js';
 import { authenticate, dbIdentity, type AuthOptions } from '../http/auth.js';
 import { conflict, forbidden } from '../http/errors.js';
-import { authErrors, BEARER, createRouter, errorResponse, jsonResponse, jsonText } from '../http/router.js';
+import { authErrors, BEARER, bodyErrors, createRouter, errorResponse, jsonResponse, jsonText } from '../http/router.js';
 import { writeUnavailable } from '../http/write-errors.js';
 import { toNewEvent } from './new-event.js';
 import { DEFAULT_PAGE_MAX_BYTES, eventPageJson } from './page.js';
@@ -44,10 +44,10 @@ export function eventRoutes(deps: EventRoutesDeps) {
       400: errorResponse('Invalid JSON or fields; the message names them.'),
       ...authErrors,
       409: errorResponse('The (source, externalId) pair belongs to an event of another tenant.'),
-      413: errorResponse('Body too large.'),
+      ...bodyErrors,
       415: errorResponse('Not application/json.'),
       503: errorResponse(
-        'store_timeout / database_unavailable: nothing was stored. store_outcome_unknown: the commit was not confirmed in time and may have landed; send it again (idempotent with an externalId).',
+        'server_busy: the instance holds as many request bodies as HTTP_BODY_BUDGET_BYTES allows; nothing was stored. store_timeout / database_unavailable: nothing was stored. store_outcome_unknown: the commit was not confirmed in time and may have landed; send it again (idempotent with an externalId).',
       ),
     },
   });

@@ -40,3 +40,9 @@ export const authErrors = {
 } as const;
 
 export const BEARER = [{ bearerAuth: [] }];
+
+/** The refusals of every route that reads a JSON body (http/read-body.ts); server_busy is a 503 (the default answer). */
+export const bodyErrors = {
+  408: errorResponse('body_timeout: the body was not complete within HTTP_BODY_TIMEOUT_MS; nothing was stored.'),
+  413: errorResponse('Body too large.'),
+} as const;

@@ -5,7 +5,7 @@ import type { Database } from '../db/types.js';
 import { actorName, authenticate, dbIdentity, type AuthOptions, type Caller } from '../http/auth.js';
 import { conflict, forbidden, HttpError, notFound } from '../http/errors.js';
 import type { BodyReader } from '../http/read-body.js';
-import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';
+import { authErrors, BEARER, bodyErrors, createRouter, errorResponse, jsonResponse } from '../http/router.js';
 import { updateTask, type Actor } from './ledger-commands.js';
 import type { LedgerCreator } from './ledger-creator.js';
 import { findLedgerEntry, lastSequenceOfYear, listChildren, listLedgerEntries } from './ledger-repository.js';
@@ -62,7 +62,7 @@ export function vtidRoutes(deps: VtidRoutesDeps) {
       201: jsonResponse('Registered; `vtid` is the new id.', VtidResultSchema),
       400: errorResponse('Invalid JSON or fields; the message names them.'),
       ...authErrors,
-      413: errorResponse('Body too large.'),
+      ...bodyErrors,
       415: errorResponse('Not application/json.'),
       422: errorResponse('parentVtid names no ledger task.'),
     },
@@ -167,7 +167,7 @@ export function vtidRoutes(deps: VtidRoutesDeps) {
       ...authErrors,
       404: errorResponse('No such task.'),
       409: errorResponse('The status cannot move there from the current one; the message names it.'),
-      413: errorResponse('Body too large.'),
+      ...bodyErrors,
       415: errorResponse('Not application/json.'),
     },
   });

@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkContract } from '../helpers/contract.js';
 import { createPgDatabaseUrl, HAS_PG } from '../helpers/db.js';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/process.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { serviceToken } from '../helpers/tokens.js';
@@ -142,4 +144,61 @@ describe('request bodies under one memory budget (a real gateway process)', () =
     expect(next.status).toBe(401);
     expect((next.body as { error: { code: string } }).error.code).toBe('signature_invalid');
   }, 30_000);
+});
+
+describe('one budget and one read timeout for every route that reads a body (in process)', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({
+      env: { HTTP_BODY_BUDGET_BYTES: String(MiB), GITHUB_WEBHOOK_MAX_BYTES: String(MiB), INGEST_MAX_BYTES: String(64 * 1024), HTTP_BODY_TIMEOUT_MS: '700' },
+    });
+  });
+  afterAll(() => gw.close());
+
+  const routes = () => [
+    { path: '/events/ingest', body: JSON.stringify({ source: 'budget', kind: 'k' }) },
+    { path: '/vtid/create', body: JSON.stringify({ taskFamily: 'budget', taskType: 't', description: 'd' }) },
+    { path: '/api/v1/agents/heartbeat', body: JSON.stringify({ agent: 'budget-agent', vtid: 'IDLE' }) },
+  ];
+  const authed = () => ({ 'Content-Type': 'application/json', Authorization: `Bearer ${gw.serviceToken}` });
+
+  /** The raw answer as a Response, for the contract check. */
+  async function inContract(path: string, answer: UploadAnswer): Promise<void> {
+    const response = new Response(JSON.stringify(answer.body), { status: answer.status!, headers: { 'content-type': answer.headers['content-type'] ?? '' } });
+    await checkContract('POST', gw.url + path, response);
+  }
+
+  it.each(['/events/ingest', '/vtid/create', '/api/v1/agents/heartbeat', '/webhooks/github'])('%s: a stalled body is answered 408 body_timeout, as the spec lists', async (path) => {
+    const headers = path === '/webhooks/github' ? webhookHeaders(WRONG_SIGNATURE) : authed();
+    const answer = await rawUpload(gw.url, { path, headers, body: new Uint8Array(2_000).fill(0x20), framing: 'length', stallAfter: 10 });
+    expect(answer.status).toBe(408);
+    expect((answer.body as { error: { code: string } }).error.code).toBe('body_timeout');
+    await inContract(path, answer);
+  });
+
+  it('while a webhook upload holds the budget, ingest, ledger and heartbeat bodies are refused 503 server_busy (nothing written); then accepted', async () => {
+    const events = async () => Number((await gw.db.query<{ n: number }>('select count(*)::int as n from oasis_events')).rows[0]!.n);
+    const before = await events();
+    // Declares the whole budget, sends 10 bytes and stalls.
+    const holder = rawUpload(gw.url, { path: '/webhooks/github', headers: webhookHeaders(WRONG_SIGNATURE), body: new Uint8Array(MiB).fill(0x20), framing: 'length', stallAfter: 10 });
+    // Its reservation is taken once its headers are in: probe (with a body that would be refused anyway) until it is.
+    let probe: UploadAnswer | undefined;
+    for (let tries = 0; tries < 50 && probe?.status !== 503; tries++) {
+      probe = await rawUpload(gw.url, { path: '/events/ingest', headers: authed(), body: new TextEncoder().encode('{}'), framing: 'length' });
+    }
+    expect(probe?.status).toBe(503);
+    for (const { path, body } of routes()) {
+      const answer = await rawUpload(gw.url, { path, headers: authed(), body: new TextEncoder().encode(body), framing: 'length' });
+      expect(answer.status, path).toBe(503);
+      expect(answer.headers['retry-after']).toBe('2');
+      expect((answer.body as { error: { code: string } }).error.code).toBe('server_busy');
+      await inContract(path, answer);
+    }
+    expect(await events()).toBe(before);
+    expect((await holder).status).toBe(408);
+    for (const { path, body } of routes()) {
+      const answer = await rawUpload(gw.url, { path, headers: authed(), body: new TextEncoder().encode(body), framing: 'length' });
+      expect(answer.status, path).toBeLessThan(300);
+    }
+  });
 });
