@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_PAGE_MAX_BYTES } from './events/page.js';
 
 /**
  * The gateway's configuration: read from the environment and validated once at start. A bad or
@@ -88,10 +89,14 @@ const EnvSchema = z.object({
   OASIS_PUBLIC_READ: bool('OASIS_PUBLIC_READ', false),
   MIGRATE_ON_START: bool('MIGRATE_ON_START', true),
   INGEST_MAX_BYTES: int(1, 100 * 1024 * 1024, 1024 * 1024),
+  EVENTS_PAGE_MAX_BYTES: int(64 * 1024, 256 * 1024 * 1024, DEFAULT_PAGE_MAX_BYTES),
   SHUTDOWN_GRACE_MS: int(0, 60_000, 10_000),
   HTTP_HEADERS_TIMEOUT_MS: int(1_000, 120_000, 10_000),
   HTTP_REQUEST_TIMEOUT_MS: int(1_000, 600_000, 60_000),
   HTTP_KEEPALIVE_TIMEOUT_MS: int(1_000, 900_000, 5_000),
+  HTTP_BODY_BUDGET_BYTES: int(64 * 1024, 4 * 1024 * 1024 * 1024, 64 * 1024 * 1024),
+  // Optional so that only an explicit value above HTTP_REQUEST_TIMEOUT_MS is refused; unset, 10 s.
+  HTTP_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).optional(),
   FEED_MAX_CLIENTS: int(1, 100_000, 1_000),
   FEED_KEEPALIVE_MS: int(100, 600_000, 15_000),
   FEED_CLIENT_BUFFER: int(1, 100_000, 1_000),
@@ -114,9 +119,15 @@ export interface GatewayConfig {
   publicRead: boolean;
   migrateOnStart: boolean;
   ingestMaxBytes: number;
+  /** The query API's largest page in bytes; a larger one is cut, with a cursor to the rest. */
+  eventsPageMaxBytes: number;
   shutdownGraceMs: number;
-  /** How long a client may take to send its headers, its whole request, and how long an idle keep-alive connection stays open. */
-  http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
+  /**
+   * How long a client may take to send its headers, its whole request, and how long an idle keep-alive
+   * connection stays open; the request-body bytes held at once over all requests, and how long one
+   * body may take to arrive.
+   */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number; bodyBudgetBytes: number; bodyTimeoutMs: number };
   feed: { maxClients: number; keepaliveMs: number; clientBuffer: number };
   agents: { offlineCheckMs: number };
 }
@@ -158,6 +169,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
     throw new ConfigError('invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
   }
+  if (e.HTTP_BODY_TIMEOUT_MS !== undefined && e.HTTP_BODY_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('invalid configuration: HTTP_BODY_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS (the body is part of the request)');
+  }
+  const largestBody = Math.max(e.GITHUB_WEBHOOK_MAX_BYTES, e.INGEST_MAX_BYTES);
+  if (e.HTTP_BODY_BUDGET_BYTES < largestBody) {
+    throw new ConfigError(`invalid configuration: HTTP_BODY_BUDGET_BYTES must be at least the largest body cap (${largestBody} bytes), or such a body could never be read`);
+  }
   if (e.SUPABASE_JWT_SECRET !== undefined && e.SUPABASE_JWT_SECRET.length < 32) {
     throw new ConfigError('invalid configuration: SUPABASE_JWT_SECRET must be at least 32 characters');
   }
@@ -174,8 +192,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     publicRead: e.OASIS_PUBLIC_READ,
     migrateOnStart: e.MIGRATE_ON_START,
     ingestMaxBytes: e.INGEST_MAX_BYTES,
+    eventsPageMaxBytes: e.EVENTS_PAGE_MAX_BYTES,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
-    http: { headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS, keepAliveTimeoutMs: e.HTTP_KEEPALIVE_TIMEOUT_MS },
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEPALIVE_TIMEOUT_MS,
+      bodyBudgetBytes: e.HTTP_BODY_BUDGET_BYTES,
+      bodyTimeoutMs: e.HTTP_BODY_TIMEOUT_MS ?? 10_000,
+    },
     feed: { maxClients: e.FEED_MAX_CLIENTS, keepaliveMs: e.FEED_KEEPALIVE_MS, clientBuffer: e.FEED_CLIENT_BUFFER },
     agents: { offlineCheckMs: e.AGENT_OFFLINE_CHECK_MS },
   };

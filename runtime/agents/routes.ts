@@ -4,9 +4,9 @@ import type { BatchedTransactions } from '../db/batched-transactions.js';
 import { isPermissionDenied } from '../db/errors.js';
 import type { Database } from '../db/types.js';
 import { authenticate, dbIdentity, type AuthOptions } from '../http/auth.js';
-import { limitBody } from '../http/body-limit.js';
+import type { BodyReader } from '../http/read-body.js';
 import { conflict, forbidden } from '../http/errors.js';
-import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';
+import { authErrors, BEARER, bodyErrors, createRouter, errorResponse, jsonResponse } from '../http/router.js';
 import { writeUnavailable } from '../http/write-errors.js';
 import { toBeat } from './beat.js';
 import { recordHeartbeat } from './record-heartbeat.js';
@@ -15,7 +15,7 @@ import { AgentListSchema, HeartbeatBodySchema, HeartbeatResponseSchema, toAgentV
 import { IDLE } from './state.js';
 
 // A beat is a few dozen bytes; anything near this is not a heartbeat.
-const HEARTBEAT_MAX_BYTES = 16 * 1024;
+export const HEARTBEAT_MAX_BYTES = 16 * 1024;
 
 export interface AgentRoutesDeps {
   db: Database;
@@ -26,6 +26,8 @@ export interface AgentRoutesDeps {
   clock: () => Date;
   /** The time budget of one beat (the webhook's: GITHUB_WEBHOOK_STORE_TIMEOUT_MS). */
   writeTimeoutMs: number;
+  /** Reads bodies under the process-wide budget and read timeout. */
+  bodies: BodyReader;
 }
 
 export function agentRoutes(deps: AgentRoutesDeps) {
@@ -37,14 +39,14 @@ export function agentRoutes(deps: AgentRoutesDeps) {
     tags: ['Agents'],
     summary: 'An agent says it is alive and which task it is on (runtime/heartbeat sends these)',
     security: BEARER,
-    middleware: [authenticate(deps.auth, 'write'), limitBody(HEARTBEAT_MAX_BYTES)] as const,
+    middleware: [authenticate(deps.auth, 'write'), deps.bodies.limit(HEARTBEAT_MAX_BYTES)] as const,
     request: { body: { required: true, content: { 'application/json': { schema: HeartbeatBodySchema } } } },
     responses: {
       200: jsonResponse('Recorded; eventId is the OASIS event of a change, null when the beat changed nothing.', HeartbeatResponseSchema),
       400: errorResponse('Invalid JSON or fields; the message names them.'),
       ...authErrors,
       409: errorResponse('The agent name is registered for another tenant.'),
-      413: errorResponse('Body too large.'),
+      ...bodyErrors,
       415: errorResponse('Not application/json.'),
       503: errorResponse('store_timeout / database_unavailable: nothing was stored. store_outcome_unknown: it may have landed; the next beat is harmless either way.'),
     },

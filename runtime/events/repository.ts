@@ -33,8 +33,11 @@ interface EventRow {
 
 const COLUMNS = 'id, ts, vtid, source, kind, status, layer, module, title, repo, ref, sha, actor, url, external_id, tenant, metadata';
 
-function toEvent(row: EventRow, includePayload: boolean): OasisEvent {
-  const event: OasisEvent = {
+/** An event's fields but its two JSON documents, in the order the API sends them. */
+export type EventScalars = Omit<OasisEvent, 'metadata' | 'payload'>;
+
+function toScalars(row: Omit<EventRow, 'metadata'>): EventScalars {
+  return {
     id: Number(row.id),
     ts: new Date(row.ts).toISOString(),
     vtid: row.vtid,
@@ -51,8 +54,11 @@ function toEvent(row: EventRow, includePayload: boolean): OasisEvent {
     url: row.url,
     externalId: row.external_id,
     tenant: row.tenant,
-    metadata: row.metadata ?? {},
   };
+}
+
+function toEvent(row: EventRow, includePayload: boolean): OasisEvent {
+  const event: OasisEvent = { ...toScalars(row), metadata: row.metadata ?? {} };
   if (includePayload) event.payload = row.payload ?? null;
   return event;
 }
@@ -265,6 +271,66 @@ export function listEventsStatement(filters: EventFilters, options: ListOptions)
 
 export function readEvents(result: QueryResult<Record<string, unknown>>, options: Pick<ListOptions, 'includePayload'>): OasisEvent[] {
   return (result.rows as unknown as EventRow[]).map((row) => toEvent(row, options.includePayload ?? false));
+}
+
+/**
+ * A row of a page as the query API sends it: its fields, and its metadata and payload as the
+ * database's own JSON text, spliced into the answer as they are (never parsed and serialized again: no
+ * cost for a large payload, and no stack limit for a deep one, since JSON.stringify recurses).
+ * `fits` is false for the row that would take the page past its byte cap; its JSON is then left out.
+ */
+export interface PageRow {
+  fields: EventScalars;
+  metadataJson: string | null;
+  payloadJson: string | null;
+  fits: boolean;
+}
+
+// Bytes of a row's JSON besides its text columns and documents (the keys, id, ts, punctuation), at
+// least: the estimate below stays under the exact count, which the caller makes (events/page.ts).
+const ROW_OVERHEAD_BYTES = 192;
+
+/**
+ * listEventsStatement, bounded by size: the same rows in the same order, but only as many as fit in
+ * about `maxBytes` of JSON, plus the first that does not (marked, without its documents) so the
+ * caller knows the page was cut. The first row always comes whole, however large. Sizes are counted in
+ * the database, so rows past the cap are never sent to the gateway. The page's rows are kept once (the
+ * CTE, holding large documents as TOAST pointers); each document is rendered as text to be measured,
+ * and again only for the rows that are sent.
+ */
+export function eventPageStatement(filters: EventFilters, options: ListOptions, maxBytes: number): Statement {
+  const inner = listEventsStatement(filters, options);
+  const payload = (table: string) => (options.includePayload ? `${table}.payload::text` : 'null::text');
+  const innerParams = inner.params ?? [];
+  const cap = `$${innerParams.length + 1}`;
+  return {
+    sql: `with e as materialized (${inner.sql}),
+          sized as (
+            select id, sum(row_bytes) over w - row_bytes as bytes_before, sum(row_bytes) over w as bytes_through
+              from (select id, ${ROW_OVERHEAD_BYTES} + octet_length(e.metadata::text) + coalesce(octet_length(${payload('e')}), 0)
+                               + octet_length(concat(vtid, source, kind, status, layer, module, title, repo, ref, sha, actor, url, external_id, tenant))
+                               as row_bytes
+                      from e) r
+            window w as (order by id desc rows between unbounded preceding and current row)
+          )
+          select e.id, e.ts, e.vtid, e.source, e.kind, e.status, e.layer, e.module, e.title, e.repo, e.ref, e.sha, e.actor, e.url,
+                 e.external_id, e.tenant, page.fits,
+                 case when page.fits then e.metadata::text end as metadata_json,
+                 case when page.fits then ${payload('e')} end as payload_json
+            from e
+            join (select id, (bytes_through <= ${cap} or bytes_before = 0) as fits from sized where bytes_before <= ${cap}) page using (id)
+           order by e.id desc`,
+    params: [...innerParams, maxBytes],
+  };
+}
+
+export function readEventPage(result: QueryResult<Record<string, unknown>>): PageRow[] {
+  return (result.rows as unknown as Array<Omit<EventRow, 'metadata'> & { metadata_json: string | null; payload_json: string | null; fits: boolean }>).map((row) => ({
+    fields: toScalars(row),
+    metadataJson: row.metadata_json,
+    payloadJson: row.payload_json,
+    fits: row.fits,
+  }));
 }
 
 /** The filters the live feed offers (a subset of the query API's). */

@@ -3,14 +3,15 @@ import { batchAsRole } from '../db/as-role.js';
 import { isPermissionDenied } from '../db/errors.js';
 import type { Database } from '../db/types.js';
 import type { EventWriter } from './writer.js';
+import type { BodyReader } from '../http/read-body.js';
 import { authenticate, dbIdentity, type AuthOptions } from '../http/auth.js';
-import { limitBody } from '../http/body-limit.js';
 import { conflict, forbidden } from '../http/errors.js';
-import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';
+import { authErrors, BEARER, bodyErrors, createRouter, errorResponse, jsonResponse, jsonText } from '../http/router.js';
 import { writeUnavailable } from '../http/write-errors.js';
 import { toNewEvent } from './new-event.js';
-import { listEventsStatement, readEvents } from './repository.js';
-import { EventListSchema, EventQuerySchema, IngestBodySchema, IngestResponseSchema } from './schema.js';
+import { DEFAULT_PAGE_MAX_BYTES, eventPageJson } from './page.js';
+import { eventPageStatement, readEventPage } from './repository.js';
+import { EventListSchema, EventQuerySchema, IngestBodySchema, IngestResponseSchema, type EventList } from './schema.js';
 
 export interface EventRoutesDeps {
   db: Database;
@@ -18,8 +19,12 @@ export interface EventRoutesDeps {
   writer: EventWriter;
   auth: AuthOptions;
   ingestMaxBytes: number;
+  /** Reads bodies under the process-wide budget and read timeout. */
+  bodies: BodyReader;
   /** The time budget of one ingest write (the webhook's: GITHUB_WEBHOOK_STORE_TIMEOUT_MS). */
   writeTimeoutMs: number;
+  /** The largest query answer in bytes (EVENTS_PAGE_MAX_BYTES); a larger page is cut, with a cursor to the rest. */
+  pageMaxBytes: number;
 }
 
 export function eventRoutes(deps: EventRoutesDeps) {
@@ -31,7 +36,7 @@ export function eventRoutes(deps: EventRoutesDeps) {
     tags: ['OASIS'],
     summary: 'Record an event (agents, the deploy watcher)',
     security: BEARER,
-    middleware: [authenticate(deps.auth, 'write'), limitBody(deps.ingestMaxBytes)] as const,
+    middleware: [authenticate(deps.auth, 'write'), deps.bodies.limit(deps.ingestMaxBytes)] as const,
     request: { body: { required: true, content: { 'application/json': { schema: IngestBodySchema } } } },
     responses: {
       201: jsonResponse('Stored.', IngestResponseSchema),
@@ -39,10 +44,10 @@ export function eventRoutes(deps: EventRoutesDeps) {
       400: errorResponse('Invalid JSON or fields; the message names them.'),
       ...authErrors,
       409: errorResponse('The (source, externalId) pair belongs to an event of another tenant.'),
-      413: errorResponse('Body too large.'),
+      ...bodyErrors,
       415: errorResponse('Not application/json.'),
       503: errorResponse(
-        'store_timeout / database_unavailable: nothing was stored. store_outcome_unknown: the commit was not confirmed in time and may have landed; send it again (idempotent with an externalId).',
+        'server_busy: the instance holds as many request bodies as HTTP_BODY_BUDGET_BYTES allows; nothing was stored. store_timeout / database_unavailable: nothing was stored. store_outcome_unknown: the commit was not confirmed in time and may have landed; send it again (idempotent with an externalId).',
       ),
     },
   });
@@ -73,7 +78,12 @@ export function eventRoutes(deps: EventRoutesDeps) {
     middleware: [authenticate(deps.auth, 'read')] as const,
     request: { query: EventQuerySchema },
     responses: {
-      200: jsonResponse('A page of events; pass nextCursor as `before` for the next one.', EventListSchema),
+      200: jsonResponse(
+        `A page of events, newest first: at most \`limit\` events and at most EVENTS_PAGE_MAX_BYTES (default ${DEFAULT_PAGE_MAX_BYTES / 1024 / 1024} MiB) of JSON, ` +
+          'but always at least one event (an event larger than the cap is a page of its own). nextCursor is set whenever more may follow ' +
+          '(the page is full or was cut for its size): pass it as `before` for the next page; null means there is no more.',
+        EventListSchema,
+      ),
       400: errorResponse('Invalid filter or limit.'),
       ...authErrors,
     },
@@ -88,10 +98,10 @@ export function eventRoutes(deps: EventRoutesDeps) {
     const filters = { vtid: q.vtid, source: q.source, kind: q.kind, status: q.status, layer: q.layer, module: q.module, since: q.since, until: q.until, before: q.before };
     const options = { limit: q.limit, offset: q.offset, includePayload: q.include === 'payload' };
     // The role, the claims and the read go out together: one round trip to the database.
-    const [result] = await batchAsRole(deps.db, dbIdentity(c.get('caller')), [listEventsStatement(filters, options)]);
-    const data = readEvents(result!, options);
-    const nextCursor = data.length === q.limit ? data[data.length - 1]!.id : null;
-    return c.json({ ok: true as const, data, nextCursor }, 200);
+    const [result] = await batchAsRole(deps.db, dbIdentity(c.get('caller')), [eventPageStatement(filters, options, deps.pageMaxBytes)]);
+    // The stored JSON documents go into the answer as the database's text, unparsed (see readEventPage).
+    const page = eventPageJson(readEventPage(result!), { ...options, maxBytes: deps.pageMaxBytes });
+    return jsonText<EventList>(c, page.body);
   });
 
   return router;

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { parseVtid, UNSET_VTID } from '../vtid/parse.js';
+import { LAYER_MAX_LENGTH } from './new-event.js';
 import { findUnstorableJson, isStorableText, isStorableTimestamp, UNSTORABLE_TEXT_MESSAGE } from './storable.js';
 
 /** The zod schemas of the OASIS event API: they validate requests and generate the OpenAPI document. */
@@ -23,6 +24,7 @@ export function vtidOr(noTask: string) {
 export const VtidSchema = vtidOr(UNSET_VTID);
 
 const text = (max: number) => z.string().min(1).max(max).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
+
 const JsonObjectSchema = z.record(z.string(), z.unknown()).openapi({ type: 'object', additionalProperties: true });
 
 /** An ISO 8601 timestamp with Z or an offset, within what timestamptz stores. */
@@ -49,8 +51,8 @@ export const IngestBodySchema = z
     event: text(100).optional().openapi({ description: 'Legacy name of `kind`.' }),
     status: EventStatusSchema.optional(),
     vtid: VtidSchema.optional(),
-    layer: text(64).optional(),
-    module: text(64).optional(),
+    layer: text(LAYER_MAX_LENGTH).optional(),
+    module: text(LAYER_MAX_LENGTH).optional(),
     title: text(500).optional(),
     repo: text(200).optional(),
     ref: text(255).optional(),
@@ -116,8 +118,8 @@ export const EventFilterSchema = z.object({
 });
 
 export const EventQuerySchema = EventFilterSchema.extend({
-  layer: text(64).optional(),
-  module: text(64).optional(),
+  layer: text(LAYER_MAX_LENGTH).optional(),
+  module: text(LAYER_MAX_LENGTH).optional(),
   since: TimestampSchema.optional(),
   until: TimestampSchema.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
@@ -131,3 +133,4 @@ export type EventQuery = z.infer<typeof EventQuerySchema>;
 export const EventListSchema = z
   .object({ ok: z.literal(true), data: z.array(OasisEventSchema), nextCursor: z.number().int().nullable() })
   .openapi('EventList');
+export type EventList = z.infer<typeof EventListSchema>;

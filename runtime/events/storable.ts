@@ -29,6 +29,29 @@ export function isStorableTimestamp(value: string): boolean {
 
 export const MAX_JSON_DEPTH = 32;
 
+/**
+ * True when JSON text nests arrays and objects deeper than `limit`. A scan of the text, no parse, so
+ * it is safe on any input and cheap (one pass, no allocation): what is too deep to store is refused
+ * before JSON.parse, the serializer (JSON.stringify recurses: ~5,000 levels overflow its stack) or
+ * PostgreSQL's jsonb parser (its stack overflows at ~20,000 levels) meet it. Brackets inside strings
+ * do not count. On text that is not JSON the answer means nothing; parsing it fails anyway.
+ */
+export function jsonNestsDeeperThan(json: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash: the next character is escaped, whatever it is
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 export interface JsonProblem {
   path: Array<string | number>;
   message: string;

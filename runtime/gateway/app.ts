@@ -15,6 +15,8 @@ import { JwksKeySet } from '../http/jwks.js';
 import type { AppEnv } from '../http/env.js';
 import { onError, onNotFound } from '../http/on-error.js';
 import { apiHeaders } from '../http/api-headers.js';
+import { BodyBudget } from '../http/body-budget.js';
+import { BodyReader } from '../http/read-body.js';
 import { requestLog } from '../http/request-log.js';
 import { createRouter, jsonResponse } from '../http/router.js';
 import type { Logger } from '../log.js';
@@ -60,16 +62,18 @@ export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
   // One writer per instance, so deliveries and ingest calls of one identity share batches.
   const writer = new EventWriter(deps.db);
   const writeTimeoutMs = deps.config.github.storeTimeoutMs;
-  app.route('/', eventRoutes({ db: deps.db, writer, auth, ingestMaxBytes: deps.config.ingestMaxBytes, writeTimeoutMs }));
-  app.route('/', githubRoutes({ writer, config: deps.config, auth, clock }));
+  // One budget for every body this instance reads, whichever route and whoever sends it.
+  const bodies = new BodyReader(new BodyBudget(deps.config.http.bodyBudgetBytes), deps.config.http.bodyTimeoutMs);
+  app.route('/', eventRoutes({ db: deps.db, writer, auth, ingestMaxBytes: deps.config.ingestMaxBytes, writeTimeoutMs, bodies, pageMaxBytes: deps.config.eventsPageMaxBytes }));
+  app.route('/', githubRoutes({ writer, config: deps.config, auth, clock, bodies }));
   app.route('/', feedRoutes({ hub: deps.feedHub, db: deps.db, auth, logger: deps.logger, clientBuffer: deps.config.feed.clientBuffer }));
   app.route('/', consoleRoutes({ logger: deps.logger }));
   // Units of work with logic between statements (ledger writes, beats) share transactions the same way.
   const transactions = new BatchedTransactions(deps.db);
   // Every write has the webhook's time budget (GITHUB_WEBHOOK_STORE_TIMEOUT_MS), so none outlasts it.
-  app.route('/', agentRoutes({ db: deps.db, transactions, auth, clock, writeTimeoutMs }));
+  app.route('/', agentRoutes({ db: deps.db, transactions, auth, clock, writeTimeoutMs, bodies }));
   const creator = new LedgerCreator(deps.db);
-  app.route('/', vtidRoutes({ db: deps.db, transactions, creator, auth, clock, maxBodyBytes: deps.config.ingestMaxBytes, writeTimeoutMs }));
+  app.route('/', vtidRoutes({ db: deps.db, transactions, creator, auth, clock, maxBodyBytes: deps.config.ingestMaxBytes, writeTimeoutMs, bodies }));
   app.route('/', timelineRoutes({ db: deps.db, auth }));
   app.route('/', metricsRoutes({ db: deps.db, auth, clock }));
   app.route('/', boardRoutes({ db: deps.db, auth, clock }));

@@ -1,3 +1,4 @@
+import { jsonNestsDeeperThan } from '../events/storable.js';
 import { asObject, isStorableJsonText, parseStorableJson, type JsonObject } from './payload.js';
 
 /**
@@ -15,10 +16,17 @@ export function webhookMediaType(contentType: string | undefined): WebhookMediaT
   return null;
 }
 
+/**
+ * How deep a delivery's JSON may nest. GitHub's own payloads nest about 10 levels; only user-built JSON
+ * (a repository_dispatch client_payload) goes deeper. The bound keeps every later step (parsing, the
+ * unstorable-character pass, serializing, jsonb, the query API's answer) far from a stack limit.
+ */
+export const MAX_PAYLOAD_DEPTH = 512;
+
 export type DecodedBody =
   /** `json`: the payload's JSON text when it can be stored as it came (no unstorable escape), else null. */
   | { ok: true; payload: JsonObject; json: string | null }
-  | { ok: false; code: 'invalid_json' | 'invalid_payload'; message: string };
+  | { ok: false; status: 400 | 422; code: 'invalid_json' | 'invalid_payload' | 'payload_too_deep'; message: string };
 
 const utf8 = new TextDecoder('utf-8');
 
@@ -26,16 +34,19 @@ export function decodeWebhookBody(body: Uint8Array, mediaType: WebhookMediaType)
   let json = utf8.decode(body);
   if (mediaType === 'form') {
     const field = new URLSearchParams(json).get('payload');
-    if (field === null) return { ok: false, code: 'invalid_payload', message: 'a form-encoded delivery must carry the JSON in its "payload" field' };
+    if (field === null) return { ok: false, status: 400, code: 'invalid_payload', message: 'a form-encoded delivery must carry the JSON in its "payload" field' };
     json = field;
+  }
+  if (jsonNestsDeeperThan(json, MAX_PAYLOAD_DEPTH)) {
+    return { ok: false, status: 422, code: 'payload_too_deep', message: `the delivery payload nests deeper than ${MAX_PAYLOAD_DEPTH} levels, more than OASIS stores; nothing was stored` };
   }
   let parsed: unknown;
   try {
     parsed = parseStorableJson(json);
   } catch {
-    return { ok: false, code: 'invalid_json', message: 'the delivery payload is not valid JSON' };
+    return { ok: false, status: 400, code: 'invalid_json', message: 'the delivery payload is not valid JSON' };
   }
   const payload = asObject(parsed);
-  if (!payload) return { ok: false, code: 'invalid_payload', message: 'the delivery payload must be a JSON object' };
+  if (!payload) return { ok: false, status: 400, code: 'invalid_payload', message: 'the delivery payload must be a JSON object' };
   return { ok: true, payload, json: isStorableJsonText(json) ? json : null };
 }

@@ -1,4 +1,4 @@
-import { SYSTEM_TENANT, type NewEvent } from '../events/new-event.js';
+import { LAYER_MAX_LENGTH, SYSTEM_TENANT, type NewEvent } from '../events/new-event.js';
 import { extractVtid, UNSET_VTID } from '../vtid/parse.js';
 import { describerFor } from './describe.js';
 import { asArray, at, numberAt, stringAt, type JsonObject } from './payload.js';
@@ -37,7 +37,9 @@ function compact(fields: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null && value !== undefined));
 }
 
-const LABEL = /^(layer|module)\s*:\s*([A-Za-z][A-Za-z0-9_-]*)$/i;
+// A label naming a longer layer or module than an event can store is not such a label (as an absurdly
+// long VTID-shaped token is not a VTID): the delivery is stored without it.
+const LABEL = new RegExp(`^(layer|module)\\s*:\\s*([A-Za-z][A-Za-z0-9_-]{0,${LAYER_MAX_LENGTH - 1}})$`, 'i');
 
 /**
  * The event may say which layer and module a task belongs to: a pull request or issue label

@@ -4,22 +4,24 @@ import type { GatewayConfig } from '../config.js';
 import { serviceIdentity } from '../db/as-role.js';
 import type { EventWriter } from '../events/writer.js';
 import type { AuthOptions } from '../http/auth.js';
-import { limitBody } from '../http/body-limit.js';
 import type { AppEnv } from '../http/env.js';
-import { badRequest, HttpError } from '../http/errors.js';
+import { HttpError } from '../http/errors.js';
+import type { BodyReader } from '../http/read-body.js';
 import { createRouter, errorResponse, jsonResponse } from '../http/router.js';
 import { healthRouteAccess, mayShowDetails } from '../http/service-details.js';
 import { writeUnavailable } from '../http/write-errors.js';
 import { UNSET_VTID } from '../vtid/parse.js';
-import { decodeWebhookBody, webhookMediaType, type WebhookMediaType } from './body.js';
+import { decodeWebhookBody, MAX_PAYLOAD_DEPTH, webhookMediaType, type WebhookMediaType } from './body.js';
 import { normalizeDelivery } from './normalize.js';
 import { WEBHOOK_BODY_DOC, WebhookAckSchema, WebhookHeadersSchema, WebhookHealthSchema } from './schema.js';
-import { verifySignature } from './signature.js';
+import { parseSignatureHeader, SignatureCheck } from './signature.js';
 import { createWebhookStats, type WebhookStats } from './stats.js';
 
 /**
- * POST /webhooks/github: content type (415) -> size cap while reading (413) -> HMAC over the raw bytes
- * (401) -> headers (400) -> parse (400) -> normalize (pure) -> store within the time budget (503) -> 200.
+ * POST /webhooks/github: content type (415) -> a well-formed signature header (401, before a byte of
+ * the body is read) -> the body, read under its cap (413), the process's body budget (503) and the read
+ * timeout (408), HMAC computed as it streams in -> signature (401) -> headers (400) -> nesting depth
+ * (422) -> parse (400) -> normalize (pure) -> store within the time budget (503) -> 200.
  * Every refusal writes nothing. GET /webhooks/health: up for anyone; the counters of this instance for
  * the service role.
  */
@@ -30,6 +32,8 @@ export interface GithubRoutesDeps {
   config: Pick<GatewayConfig, 'secrets' | 'github'>;
   /** Who may read the health details (the service role). */
   auth: AuthOptions;
+  /** Reads bodies under the process-wide budget and read timeout (shared by every write route). */
+  bodies: BodyReader;
   clock?: () => Date;
 }
 
@@ -51,26 +55,27 @@ function countRejections(stats: WebhookStats): MiddlewareHandler<AppEnv> {
 function requireWebhookMediaType(): MiddlewareHandler<SignedBodyEnv> {
   return async (c, next) => {
     const mediaType = webhookMediaType(c.req.header('content-type'));
-    if (mediaType === null) {
-      // The body is left unread: close the connection so it is not taken for the next request.
-      throw new HttpError(415, 'unsupported_media_type', 'a delivery must be application/json or application/x-www-form-urlencoded', {
-        Connection: 'close',
-      });
-    }
+    // The body is left unread; the server discards it as it arrives (see http/read-body.ts).
+    if (mediaType === null) throw new HttpError(415, 'unsupported_media_type', 'a delivery must be application/json or application/x-www-form-urlencoded');
     c.set('githubMediaType', mediaType);
     await next();
   };
 }
 
-function verifySignedBody(secrets: readonly string[]): MiddlewareHandler<SignedBodyEnv> {
+function verifySignedBody(secrets: readonly string[], bodies: BodyReader, maxBytes: number): MiddlewareHandler<SignedBodyEnv> {
   return async (c, next) => {
     if (secrets.length === 0) throw new HttpError(503, 'webhook_not_configured', 'no GitHub webhook secret is configured');
-    const body = new Uint8Array(await c.req.arrayBuffer());
+    // Without a well-formed signature the delivery can never verify: refused before it costs memory.
     const header = c.req.header('x-hub-signature-256');
     if (header === undefined) throw new HttpError(401, 'signature_missing', 'the X-Hub-Signature-256 header is required');
-    if (!verifySignature(body, header, secrets)) throw new HttpError(401, 'signature_invalid', 'the X-Hub-Signature-256 signature does not match the body');
-    c.set('githubBody', body);
-    await next();
+    const received = parseSignatureHeader(header);
+    if (!received) throw new HttpError(401, 'signature_invalid', 'the X-Hub-Signature-256 header is not sha256= followed by 64 hex digits');
+    const check = new SignatureCheck(secrets);
+    await bodies.withBody(c, { maxBytes, what: 'the delivery', onChunk: (chunk) => check.update(chunk) }, async (body) => {
+      if (!check.matches(received)) throw new HttpError(401, 'signature_invalid', 'the X-Hub-Signature-256 signature does not match the body');
+      c.set('githubBody', body);
+      await next();
+    });
   };
 }
 
@@ -92,18 +97,19 @@ export function githubRoutes(deps: GithubRoutesDeps) {
     middleware: [
       countRejections(stats),
       requireWebhookMediaType(),
-      limitBody(maxBytes, 'the delivery'),
-      verifySignedBody(secrets),
+      verifySignedBody(secrets, deps.bodies, maxBytes),
     ] as const,
     request: { headers: WebhookHeadersSchema, body: { required: true, content: WEBHOOK_BODY_DOC } },
     responses: {
       200: jsonResponse('Stored (or already stored: duplicate is true).', WebhookAckSchema),
       400: errorResponse('A required header is missing, or the payload is not a JSON object.'),
-      401: errorResponse('The signature is missing or does not match the body.'),
+      401: errorResponse('The signature is missing, malformed or does not match the body (a missing or malformed header is refused before the body is read).'),
+      408: errorResponse('body_timeout: the body was not complete within HTTP_BODY_TIMEOUT_MS; nothing was stored.'),
       413: errorResponse('The body exceeds the configured cap (GitHub sends at most 25 MB).'),
       415: errorResponse('Neither application/json nor application/x-www-form-urlencoded.'),
+      422: errorResponse(`payload_too_deep: the payload nests deeper than ${MAX_PAYLOAD_DEPTH} levels; nothing was stored (a redelivery gets the same answer).`),
       503: errorResponse(
-        'store_timeout / database_unavailable: nothing was stored, redeliver it from GitHub. store_outcome_unknown: the commit was not confirmed in time and may have landed; a redelivery is stored at most once.',
+        'server_busy: the instance holds as many request bodies as HTTP_BODY_BUDGET_BYTES allows; nothing was read, redeliver it. store_timeout / database_unavailable: nothing was stored, redeliver it from GitHub. store_outcome_unknown: the commit was not confirmed in time and may have landed; a redelivery is stored at most once.',
       ),
     },
   });
@@ -111,7 +117,7 @@ export function githubRoutes(deps: GithubRoutesDeps) {
   router.openapi(receive, async (c) => {
     const headers = c.req.valid('header');
     const decoded = decodeWebhookBody(c.get('githubBody'), c.get('githubMediaType'));
-    if (!decoded.ok) throw badRequest(decoded.code, decoded.message);
+    if (!decoded.ok) throw new HttpError(decoded.status, decoded.code, decoded.message);
     const deliveryId = headers['x-github-delivery'];
     const event = normalizeDelivery({
       event: headers['x-github-event'],

@@ -4,9 +4,9 @@ import type { BatchedTransactions } from '../db/batched-transactions.js';
 import type { Database } from '../db/types.js';
 import { actorName, authenticate, dbIdentity, type AuthOptions, type Caller } from '../http/auth.js';
 import { conflict, forbidden, HttpError, notFound } from '../http/errors.js';
-import { limitBody } from '../http/body-limit.js';
+import type { BodyReader } from '../http/read-body.js';
+import { authErrors, BEARER, bodyErrors, createRouter, errorResponse, jsonResponse } from '../http/router.js';
 import { writeUnavailable } from '../http/write-errors.js';
-import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';
 import { healthRouteAccess, mayShowDetails } from '../http/service-details.js';
 import { updateTask, type Actor } from './ledger-commands.js';
 import type { LedgerCreator } from './ledger-creator.js';
@@ -36,6 +36,8 @@ export interface VtidRoutesDeps {
   maxBodyBytes: number;
   /** The time budget of one ledger write (the webhook's: GITHUB_WEBHOOK_STORE_TIMEOUT_MS). */
   writeTimeoutMs: number;
+  /** Reads bodies under the process-wide budget and read timeout. */
+  bodies: BodyReader;
 }
 
 /** With include=children; more than this are paged through /vtid/list?parentVtid=. */
@@ -49,7 +51,7 @@ function actorOf(caller: Caller): Actor {
 
 export function vtidRoutes(deps: VtidRoutesDeps) {
   const router = createRouter();
-  const capBody = limitBody(deps.maxBodyBytes);
+  const capBody = deps.bodies.limit(deps.maxBodyBytes);
 
   // Static paths first: /vtid/list and /vtid/health must not be taken for /vtid/{vtid}.
   const create = createRoute({
@@ -64,7 +66,7 @@ export function vtidRoutes(deps: VtidRoutesDeps) {
       201: jsonResponse('Registered; `vtid` is the new id.', VtidResultSchema),
       400: errorResponse('Invalid JSON or fields; the message names them.'),
       ...authErrors,
-      413: errorResponse('Body too large.'),
+      ...bodyErrors,
       415: errorResponse('Not application/json.'),
       422: errorResponse('parentVtid names no ledger task.'),
       503: errorResponse(
@@ -180,7 +182,7 @@ export function vtidRoutes(deps: VtidRoutesDeps) {
       ...authErrors,
       404: errorResponse('No such task.'),
       409: errorResponse('The status cannot move there from the current one; the message names it.'),
-      413: errorResponse('Body too large.'),
+      ...bodyErrors,
       415: errorResponse('Not application/json.'),
       503: errorResponse(
         'store_timeout / database_unavailable: nothing was stored. store_outcome_unknown: the commit was not confirmed in time and may have landed; sending the change again is harmless.',

@@ -33,6 +33,21 @@ describe.each(BACKENDS)('crafted VTID-shaped tokens on %s', (backend) => {
     expect(await json(res)).toMatchObject({ ok: true, duplicate: false, vtid: 'UNSET' });
   });
 
+  it('a signed pull request labelled layer:/module: with 3,000 letters is stored, without that layer (not a 500)', async () => {
+    // Letters in no pattern: a repeated one compresses to nothing in the index and hid this (found by test/hostile).
+    let x = 1;
+    const letters = Array.from({ length: 3_000 }, () => String.fromCharCode(65 + ((x = (x * 1_103_515_245 + 12_345) % 2 ** 31) >>> 16) % 26)).join('');
+    const { event, payload } = githubFixture('pull_request.opened');
+    const crafted = structuredClone(payload) as Record<string, any>;
+    crafted.pull_request.title = 'no id here';
+    crafted.pull_request.head.ref = 'feature/no-id';
+    crafted.pull_request.labels = [{ name: `layer:${letters}` }, { name: `module:${letters}` }];
+    const res = await postWebhook(gw.url, { event, payload: crafted, deliveryId: randomUUID() });
+    expect(res.status).toBe(200);
+    const { rows: stored } = await gw.db.query<{ layer: string | null; module: string | null }>('select layer, module from oasis_events where id = $1', [(await json(res)).id]);
+    expect(stored).toEqual([{ layer: null, module: null }]);
+  });
+
   it('ingest naming such a vtid is 400 and writes nothing', async () => {
     const before = await rows();
     const res = await gw.request('/events/ingest', {

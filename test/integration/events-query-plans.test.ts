@@ -3,7 +3,8 @@ import { asRole, serviceIdentity } from '../../runtime/db/as-role.js';
 import { migrate, readMigrationFiles } from '../../runtime/db/migrate.js';
 import { createPgDatabase } from '../../runtime/db/pg.js';
 import type { Database, DbIdentity } from '../../runtime/db/types.js';
-import { listEventsStatement, type EventFilters } from '../../runtime/events/repository.js';
+import { DEFAULT_PAGE_MAX_BYTES } from '../../runtime/events/page.js';
+import { eventPageStatement, listEventsStatement, type EventFilters } from '../../runtime/events/repository.js';
 import { silentLogger } from '../../runtime/log.js';
 import { projectRoot } from '../../runtime/paths.js';
 import { DATASET_START, insertRowsSql, RARE, vtidOfRow } from '../../scripts/query-plans/dataset.js';
@@ -63,9 +64,9 @@ function nodes(node: PlanNode): PlanNode[] {
   return [node, ...(node.Plans ?? []).flatMap(nodes)];
 }
 
-/** The exact SQL and parameters listEvents sends. */
-function sqlOf(filters: EventFilters, limit: number): { sql: string; params: readonly unknown[] } {
-  const { sql, params } = listEventsStatement(filters, { limit });
+/** The rows' SQL and parameters (listEventsStatement), or the exact statement the query API sends (the rows, bounded by size). */
+function sqlOf(filters: EventFilters, limit: number, sent: 'rows' | 'page' = 'rows'): { sql: string; params: readonly unknown[] } {
+  const { sql, params } = sent === 'page' ? eventPageStatement(filters, { limit }, DEFAULT_PAGE_MAX_BYTES) : listEventsStatement(filters, { limit });
   return { sql, params: params ?? [] };
 }
 
@@ -103,7 +104,7 @@ describe.skipIf(!HAS_PG)(`query plans at ${ROWS.toLocaleString('en-US')} rows (P
   });
 
   it.each(SHAPES)('$name: no table walk, no row filtered out of the table, at most $blocks blocks plus one per row', async ({ filters, as, limit, blocks }) => {
-    const { sql, params } = sqlOf(filters, limit ?? 50);
+    const { sql, params } = sqlOf(filters, limit ?? 50, 'page');
     const plan = await asRole(db, as ?? service, async (tx) => {
       const { rows } = await tx.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`explain (analyze, buffers, format json) ${sql}`, params);
       return rows[0]!['QUERY PLAN'][0]!.Plan;

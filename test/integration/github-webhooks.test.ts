@@ -210,9 +210,8 @@ describe.each(BACKENDS)('POST /webhooks/github on %s', (backend) => {
       ['text/plain', 'text/plain'],
       ['multipart/form-data', 'multipart/form-data; boundary=x'],
       ['application/xml', 'application/xml'],
-    ])('content type %s -> 415 and the connection is closed', async (_name, contentType) => {
-      const { res } = await expectRefused(() => post({ event: 'ping', payload: { zen: 'z' }, headers: { 'content-type': contentType } }), 415, 'unsupported_media_type');
-      expect(res.headers.get('connection')).toBe('close');
+    ])('content type %s -> 415', async (_name, contentType) => {
+      await expectRefused(() => post({ event: 'ping', payload: { zen: 'z' }, headers: { 'content-type': contentType } }), 415, 'unsupported_media_type');
     });
 
     it('no content type at all -> 415', async () => {
@@ -225,14 +224,13 @@ describe.each(BACKENDS)('POST /webhooks/github on %s', (backend) => {
       expect(gw.config.github.maxBytes).toBe(MAX_BYTES);
     });
 
-    it('a body over the cap -> 413 with Connection: close, nothing stored; exactly the cap is accepted', async () => {
+    it('a body over the cap -> 413, nothing stored; exactly the cap is accepted', async () => {
       const padded = (size: number) => {
         const base = JSON.stringify({ zen: '' });
         return JSON.stringify({ zen: 'x'.repeat(size - base.length) });
       };
       expect(padded(MAX_BYTES)).toHaveLength(MAX_BYTES);
-      const { res: over } = await expectRefused(() => post({ event: 'ping', body: padded(MAX_BYTES + 1) }), 413, 'payload_too_large');
-      expect(over.headers.get('connection')).toBe('close');
+      await expectRefused(() => post({ event: 'ping', body: padded(MAX_BYTES + 1) }), 413, 'payload_too_large');
       const exact = await post({ event: 'ping', body: padded(MAX_BYTES) });
       expect(exact.status).toBe(200);
     });

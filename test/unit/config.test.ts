@@ -21,9 +21,24 @@ describe('loadConfig', () => {
   });
 
   it('HTTP timeouts: explicit defaults, and headers may not outlast the whole request', () => {
-    expect(loadConfig({}).http).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 5_000 });
+    expect(loadConfig({}).http).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 60_000,
+      keepAliveTimeoutMs: 5_000,
+      bodyBudgetBytes: 64 * 1024 * 1024,
+      bodyTimeoutMs: 10_000,
+    });
     expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '30000', HTTP_REQUEST_TIMEOUT_MS: '20000' })).toThrow(ConfigError);
     expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '30000', HTTP_REQUEST_TIMEOUT_MS: '20000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS/);
+  });
+
+  it('request bodies: the budget must hold the largest body cap, and a body may not outlast the whole request', () => {
+    expect(loadConfig({ HTTP_BODY_BUDGET_BYTES: '30000000', HTTP_BODY_TIMEOUT_MS: '500' }).http).toMatchObject({ bodyBudgetBytes: 30_000_000, bodyTimeoutMs: 500 });
+    expect(() => loadConfig({ HTTP_BODY_BUDGET_BYTES: String(16 * 1024 * 1024) })).toThrow(/HTTP_BODY_BUDGET_BYTES/);
+    expect(() => loadConfig({ HTTP_BODY_BUDGET_BYTES: String(16 * 1024 * 1024), GITHUB_WEBHOOK_MAX_BYTES: String(8 * 1024 * 1024) })).not.toThrow();
+    expect(() => loadConfig({ HTTP_BODY_TIMEOUT_MS: '30000', HTTP_REQUEST_TIMEOUT_MS: '20000' })).toThrow(/HTTP_BODY_TIMEOUT_MS/);
+    // Unset, it is 10 s even under a shorter request timeout (which then ends the request first).
+    expect(loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_REQUEST_TIMEOUT_MS: '2000' }).http.bodyTimeoutMs).toBe(10_000);
   });
 
   it('reads every documented variable', () => {

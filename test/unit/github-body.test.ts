@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeWebhookBody, webhookMediaType } from '../../runtime/github/body.js';
+import { jsonNestsDeeperThan } from '../../runtime/events/storable.js';
+import { decodeWebhookBody, MAX_PAYLOAD_DEPTH, webhookMediaType } from '../../runtime/github/body.js';
 import { firstLine, shortRef } from '../../runtime/github/payload.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -54,6 +55,22 @@ describe('decodeWebhookBody', () => {
   ] as const)('%s -> %s', (_name, body, mediaType, code) => {
     const decoded = decodeWebhookBody(bytes(body), mediaType);
     expect(decoded).toMatchObject({ ok: false, code });
+  });
+
+  it(`a payload nested deeper than ${MAX_PAYLOAD_DEPTH} levels -> 422 payload_too_deep, before it is parsed (JSON or form)`, () => {
+    const nested = (depth: number) => `{"a":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+    expect(decodeWebhookBody(bytes(nested(MAX_PAYLOAD_DEPTH)), 'json')).toMatchObject({ ok: true });
+    expect(decodeWebhookBody(bytes(nested(MAX_PAYLOAD_DEPTH + 1)), 'json')).toMatchObject({ ok: false, status: 422, code: 'payload_too_deep' });
+    const form = new URLSearchParams({ payload: nested(100_000) }).toString();
+    expect(decodeWebhookBody(bytes(form), 'form')).toMatchObject({ ok: false, status: 422, code: 'payload_too_deep' });
+  });
+
+  it('the nesting scan counts brackets outside strings only (escaped quotes included)', () => {
+    expect(jsonNestsDeeperThan('{"a":[[1]]}', 3)).toBe(false);
+    expect(jsonNestsDeeperThan('{"a":[[[1]]]}', 3)).toBe(true);
+    expect(jsonNestsDeeperThan('{"s":"[[[[{{{{","t":"\\"[[[[\\"","u":"\\\\"}', 1)).toBe(false);
+    expect(jsonNestsDeeperThan('{"s":"\\\\",  "a":[[1]]}', 2)).toBe(true);
+    expect(jsonNestsDeeperThan('[1],[2],[3]', 1)).toBe(false);
   });
 
   it('replaces characters PostgreSQL cannot store (NUL, unpaired surrogates) in values and keys', () => {

@@ -264,6 +264,12 @@ describe('layer and module', () => {
     expect(labelOverrides({ issue: { labels: [{ name: 'layer:web' }, { name: 'layer:ops' }, { name: 'layer:' }, 'module:X', { name: 42 }] } })).toEqual({ layer: 'WEB' });
     expect(labelOverrides({ pull_request: { labels: 'not an array' } })).toEqual({});
   });
+
+  it('a label naming a layer or module longer than an event stores (64) is no such label', () => {
+    const name = (n: number) => 'L'.repeat(n);
+    expect(labelOverrides({ issue: { labels: [{ name: `layer:${name(64)}` }, { name: `module:${name(64)}` }] } })).toEqual({ layer: name(64), module: name(64) });
+    expect(labelOverrides({ issue: { labels: [{ name: `layer:${name(65)}` }, { name: `module:${name(3_000)}` }] } })).toEqual({});
+  });
 });
 
 describe('defensive reading', () => {

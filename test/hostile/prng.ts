@@ -1,0 +1,40 @@
+/**
+ * A tiny seeded pseudo-random generator (mulberry32): the hostile corpus is generated from a seed, so
+ * the same seed always yields the same requests and a failing one can be replayed.
+ */
+export class Prng {
+  #state: number;
+
+  constructor(seed: number) {
+    this.#state = seed >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
+    let t = this.#state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  }
+
+  /** An integer in [min, max]. */
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  chance(probability: number): boolean {
+    return this.next() < probability;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)]!;
+  }
+
+  /** A fresh, deterministic id-like string (hex). */
+  hex(length: number): string {
+    let out = '';
+    while (out.length < length) out += Math.floor(this.next() * 16).toString(16);
+    return out;
+  }
+}
