@@ -28,6 +28,19 @@ export const WEBHOOK_TENANT = SYSTEM_TENANT;
 // The ingest API allows titles up to 500 characters; a delivery's title follows the same bound.
 const MAX_TITLE = 500;
 
+/**
+ * A repository's full name as GitHub allows it: an owner of 1-39 letters, digits and hyphens, a name of
+ * 1-100 of letters, digits, `.`, `_`, `-`. Anything else in `repository.full_name` is not a repository
+ * we can key on (a crafted delivery once carried 5 KB there, more than an index row may hold): the
+ * event is stored without `repo`, the payload keeps what was sent.
+ */
+const GITHUB_FULL_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/;
+
+function repositoryOf(payload: JsonObject): string | null {
+  const fullName = stringAt(payload, 'repository', 'full_name');
+  return fullName !== null && GITHUB_FULL_NAME.test(fullName) ? fullName : null;
+}
+
 function truncate(text: string | null, max: number): string | null {
   if (text === null) return null;
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
@@ -72,7 +85,7 @@ export function normalizeDelivery(delivery: GithubDelivery): NewEvent {
     layer: labels.layer ?? vtid?.layer ?? null,
     module: labels.module ?? vtid?.module ?? null,
     title: truncate(described.title, MAX_TITLE),
-    repo: stringAt(payload, 'repository', 'full_name'),
+    repo: repositoryOf(payload),
     ref: described.ref,
     sha: described.sha,
     actor: described.actor !== undefined ? described.actor : stringAt(payload, 'sender', 'login'),

@@ -287,6 +287,22 @@ describe('defensive reading', () => {
     expect(e.source).toBe(['workflow_run', 'workflow_job', 'check_run', 'check_suite'].includes(event) ? 'github.actions' : 'github');
   });
 
+  it.each([
+    ['exafyltd/vitana-platform', 'exafyltd/vitana-platform'],
+    ['a/b.c_d-e', 'a/b.c_d-e'],
+    [`o/${'r'.repeat(100)}`, `o/${'r'.repeat(100)}`],
+    [`o/${'r'.repeat(101)}`, null],
+    [`${'o'.repeat(40)}/r`, null],
+    ['x'.repeat(5000), null],
+    ['o/r/extra', null],
+    ['-o/r', null],
+    ['o/r\u0000', null],
+  ])('repo is a GitHub full name or nothing: %j -> %j (the payload keeps what was sent)', (fullName, repo) => {
+    const e = normalizeDelivery(delivery('push', { ref: 'refs/heads/main', repository: { full_name: fullName } }));
+    expect(e.repo).toBe(repo);
+    expect((e.payload as { repository: { full_name: string } }).repository.full_name).toBe(fullName);
+  });
+
   it('an unsupported event keeps its name as kind, status info, and its title says what it was', () => {
     expect(normalizeDelivery(delivery('star', { action: 'created', repository: { full_name: 'o/r', html_url: 'https://github.com/o/r' } }))).toMatchObject({
       source: 'github',
