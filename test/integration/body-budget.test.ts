@@ -26,19 +26,23 @@ const LARGE = 24 * MiB;
 // budget with it, ~385 MiB (525 MiB peak) without it.
 const ALLOWED_GROWTH = BUDGET + 128 * MiB;
 
-/** The pid of the server tsx started (its only child), for /proc. */
-function serverPid(wrapperPid: number): number {
+/**
+ * The pid whose memory counts: the server itself. `npm start` (and spawnGateway) run it as one process
+ * (`node --import tsx`); should a wrapper start it as a child instead, that child is the server.
+ */
+function serverPid(spawnedPid: number): number {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (parent === wrapperPid) return Number(entry);
+      const command = readFileSync(`/proc/${entry}/cmdline`, 'latin1');
+      if (parent === spawnedPid && command.includes('server')) return Number(entry);
     } catch {
       // the process ended while we looked
     }
   }
-  throw new Error(`no child process of ${wrapperPid}`);
+  return spawnedPid;
 }
 
 function memoryKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
