@@ -7,11 +7,14 @@
 
 alter table public.oasis_deployments enable row level security;
 alter table public.oasis_change_starts enable row level security;
+alter table public.oasis_change_leads enable row level security;
 
 revoke all on public.oasis_deployments from anon, authenticated, service_role;
 revoke all on public.oasis_change_starts from anon, authenticated, service_role;
+revoke all on public.oasis_change_leads from anon, authenticated, service_role;
 grant select on public.oasis_deployments to authenticated, service_role;
 grant select on public.oasis_change_starts to authenticated, service_role;
+grant select on public.oasis_change_leads to authenticated, service_role;
 
 create policy oasis_deployments_service_role_select on public.oasis_deployments
   for select to service_role using (true);
@@ -21,4 +24,9 @@ create policy oasis_deployments_authenticated_select on public.oasis_deployments
 create policy oasis_change_starts_service_role_select on public.oasis_change_starts
   for select to service_role using (true);
 create policy oasis_change_starts_authenticated_select on public.oasis_change_starts
+  for select to authenticated using (tenant = public.oasis_jwt_tenant());
+
+create policy oasis_change_leads_service_role_select on public.oasis_change_leads
+  for select to service_role using (true);
+create policy oasis_change_leads_authenticated_select on public.oasis_change_leads
   for select to authenticated using (tenant = public.oasis_jwt_tenant());

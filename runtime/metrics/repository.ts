@@ -26,11 +26,10 @@ export function metricsStatement(window: MetricsWindow, filters: MetricsFilters)
   const repo = filters.repo !== undefined ? add(filters.repo) : null;
   if (repo) conditions.push(`exists (select 1 from public.oasis_change_starts c where c.tenant = d.tenant and c.vtid = d.vtid and c.repo = ${repo})`);
   const where = conditions.length ? `where ${conditions.join(' and ')}` : '';
-  return {
-    sql: `with selected as not materialized (
-            select d.tenant, d.service, d.event_id, d.at, d.status, d.vtid from public.oasis_deployments d ${where}
-          ),
-          -- Each change counts once, at its first successful deployment (in or before the window).
+  // Unfiltered, every change's first deployment and first change are kept per VTID by the insert
+  // trigger (oasis_change_leads); a filter selects rollouts first, so then they are found here.
+  const lead = conditions.length
+    ? `-- Each change counts once, at its first successful deployment (in or before the window).
           first_deploys as (
             select distinct on (s.tenant, s.vtid) s.tenant, s.vtid, s.at
               from selected s where s.status = 'success' and s.vtid <> 'UNSET'
@@ -44,7 +43,17 @@ export function metricsStatement(window: MetricsWindow, filters: MetricsFilters)
                  where c.tenant = f.tenant and c.vtid = f.vtid${repo ? ` and c.repo = ${repo}` : ''}
               ) cs
              where f.at >= $1::timestamptz and f.at < $2::timestamptz and cs.first_at <= f.at
+          ),`
+    : `lead as (
+            select l.deployed_at as at, extract(epoch from l.deployed_at - l.changed_at)::float8 as seconds
+              from public.oasis_change_leads l
+             where l.deployed_at >= $1::timestamptz and l.deployed_at < $2::timestamptz and l.changed_at <= l.deployed_at
+          ),`;
+  return {
+    sql: `with selected as not materialized (
+            select d.tenant, d.service, d.event_id, d.at, d.status, d.vtid from public.oasis_deployments d ${where}
           ),
+${lead}
           -- Newest first, so "every later rollout of the service" is a frame that only grows.
           recovery as (
             select r.at, extract(epoch from r.next_success - r.at)::float8 as seconds

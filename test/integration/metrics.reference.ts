@@ -66,6 +66,28 @@ export function referenceChangeStarts(events: readonly NewEvent[]): Map<string, 
   return starts;
 }
 
+/** `tenant|vtid|first successful rollout|first change` per VTID with either (ISO times, '' for none). */
+export function referenceChangeLeads(events: readonly NewEvent[]): string[] {
+  const leads = new Map<string, { deployed: number | null; changed: number | null }>();
+  const entry = (tenant: string, vtid: string) => {
+    const id = `${tenant}|${vtid}`;
+    if (!leads.has(id)) leads.set(id, { deployed: null, changed: null });
+    return leads.get(id)!;
+  };
+  for (const r of referenceRollouts(events)) {
+    if (r.status !== 'success' || r.vtid === 'UNSET') continue;
+    const e = entry(r.tenant, r.vtid);
+    if (e.deployed === null || r.at < e.deployed) e.deployed = r.at;
+  }
+  for (const [id, at] of referenceChangeStarts(events)) {
+    const [tenant, vtid] = id.split('|') as [string, string];
+    const e = entry(tenant, vtid);
+    if (e.changed === null || at < e.changed) e.changed = at;
+  }
+  const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString());
+  return [...leads].map(([id, e]) => `${id}|${iso(e.deployed)}|${iso(e.changed)}`).sort();
+}
+
 const dayOf = (ms: number) => new Date(Math.floor(ms / DAY) * DAY).toISOString().slice(0, 10);
 
 export function referenceFourKeys(events: readonly NewEvent[], since: number, until: number, f: ReferenceFilters = {}) {

@@ -4,7 +4,8 @@ import { BACKENDS } from '../helpers/db.js';
 import { json, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { userToken } from '../helpers/tokens.js';
 import { generateHistory, HISTORY_DAYS, HISTORY_START } from './metrics.history.js';
-import { referenceFourKeys, referenceRollouts, type ReferenceFilters } from './metrics.reference.js';
+import { referenceChangeLeads, referenceFourKeys, referenceRollouts, type ReferenceFilters } from './metrics.reference.js';
+import type { NewEvent } from '../../runtime/events/new-event.js';
 
 /**
  * GET /api/v1/oasis/metrics against an independent computation (metrics.reference.ts) of a generated
@@ -84,17 +85,29 @@ describe.each(BACKENDS)('GET /api/v1/oasis/metrics on %s', (backend) => {
     expect((await metrics(window, await userToken({ tenant: 'tenant-z' }))).deploymentFrequency.deployments).toBe(0);
   });
 
-  it('keeps rollups equal to a rebuild from the whole table and to the reference', async () => {
-    const read = async () => ({
-      deployments: (await gw.db.query('select tenant, service, rollout, event_id, at, status, vtid, layer, module from oasis_deployments order by 1, 2, 3')).rows,
-      changes: (await gw.db.query('select tenant, vtid, repo, first_at from oasis_change_starts order by 1, 2, 3')).rows,
-    });
-    const maintained = await read();
+  const readRollups = async () => ({
+    deployments: (await gw.db.query('select tenant, service, rollout, event_id, at, status, vtid, layer, module from oasis_deployments order by 1, 2, 3')).rows,
+    changes: (await gw.db.query('select tenant, vtid, repo, first_at from oasis_change_starts order by 1, 2, 3')).rows,
+    leads: (await gw.db.query('select tenant, vtid, deployed_at, changed_at from oasis_change_leads order by 1, 2')).rows,
+  });
+  const iso = (value: Date | string | null) => (value === null ? '' : new Date(value).toISOString());
+  const leadsOf = (rows: unknown[]) =>
+    (rows as Array<{ tenant: string; vtid: string; deployed_at: Date | null; changed_at: Date | null }>)
+      .map((r) => `${r.tenant}|${r.vtid}|${iso(r.deployed_at)}|${iso(r.changed_at)}`)
+      .sort();
+  /** The trigger-kept rollups equal a rebuild from the whole table, and the reference's. */
+  const expectRollupsOf = async (events: readonly NewEvent[]) => {
+    const maintained = await readRollups();
     await gw.db.query('select public.oasis_metrics_rebuild()');
-    expect(await read()).toEqual(maintained);
+    expect(await readRollups()).toEqual(maintained);
     const shape = (rows: Array<{ tenant: string; service: string; at: number | Date; status: string; vtid: string }>) =>
       rows.map((r) => `${r.tenant}|${r.service}|${new Date(r.at).toISOString()}|${r.status}|${r.vtid}`).sort();
-    expect(shape(maintained.deployments as never)).toEqual(shape(referenceRollouts(history)));
+    expect(shape(maintained.deployments as never)).toEqual(shape(referenceRollouts(events)));
+    expect(leadsOf(maintained.leads)).toEqual(referenceChangeLeads(events));
+  };
+
+  it('keeps rollups equal to a rebuild from the whole table and to the reference', async () => {
+    await expectRollupsOf(history);
   });
 
   it('refuses a bad window with 400 and an anonymous caller with 401', async () => {
@@ -111,5 +124,41 @@ describe.each(BACKENDS)('GET /api/v1/oasis/metrics on %s', (backend) => {
     expect((await gw.request('/api/v1/oasis/metrics', { token: null })).status).toBe(401);
     // Defaults: the 30 days before now (the injected clock).
     expect((await metrics({})).window).toEqual({ since: new Date(until - 30 * DAY).toISOString(), until: new Date(until).toISOString(), days: 30 });
+  });
+
+  it('moves a VTID\'s first deployment later when an earlier outcome replaces its first rollout', async () => {
+    // Tenant "tenant-r" only, so the figures above are untouched. Stored one statement at a time, in
+    // this order: V first succeeds with r1 (day 2), then with r2 (day 3); then r1's earlier outcome
+    // (day 1, a failure) replaces its success, so V's first deployment is r2's. W's only rollout r3
+    // is relabelled X by an earlier outcome: W has no deployment left, X has one. Y's change comes after
+    // its first deployment and Z has none: neither is a lead time sample.
+    const t = (days: number) => new Date(since + days * DAY).toISOString();
+    const deploy = (revision: string, vtid: string, status: 'success' | 'failure', ts: string): NewEvent => ({
+      source: 'gcp.cloudrun', kind: 'deploy', status, vtid, tenant: 'tenant-r', ts, externalId: `${revision}-${ts}`,
+      metadata: { service: 'gateway', revision },
+    });
+    const change = (vtid: string, ts: string): NewEvent => ({
+      source: 'github', kind: 'pull_request', status: 'in_progress', vtid, tenant: 'tenant-r', repo: 'vitana/console', ts, externalId: `pr-${vtid}`, metadata: { action: 'opened' },
+    });
+    const extra = [
+      change('VTID-R-V', t(0.5)), change('VTID-R-X', t(4)),
+      deploy('r1', 'VTID-R-V', 'success', t(2)), deploy('r2', 'VTID-R-V', 'success', t(3)), deploy('r1', 'VTID-R-V', 'failure', t(1)),
+      deploy('r3', 'VTID-R-W', 'success', t(6)), deploy('r3', 'VTID-R-X', 'success', t(5)),
+      deploy('r4', 'VTID-R-Y', 'success', t(7)), change('VTID-R-Y', t(8)), deploy('r5', 'VTID-R-Z', 'success', t(9)),
+    ];
+    for (const event of extra) {
+      const { sql, params } = insertEventsStatement([event]);
+      await gw.db.query(sql, params);
+    }
+    const all = [...history, ...extra];
+    expect(referenceChangeLeads(all).filter((l) => l.startsWith('tenant-r|'))).toEqual([
+      `tenant-r|VTID-R-V|${t(3)}|${t(0.5)}`,
+      `tenant-r|VTID-R-X|${t(5)}|${t(4)}`,
+      `tenant-r|VTID-R-Y|${t(7)}|${t(8)}`,
+      `tenant-r|VTID-R-Z|${t(9)}|`,
+    ]);
+    const figures = await metrics(window, await userToken({ tenant: 'tenant-r' }));
+    expect(rounded(figures.leadTime)).toEqual(rounded(referenceFourKeys(all, since, until, { tenant: 'tenant-r' }).leadTime));
+    await expectRollupsOf(all);
   });
 });
