@@ -60,6 +60,20 @@ create table public.oasis_change_leads (
 );
 create index oasis_change_leads_deployed_idx on public.oasis_change_leads (deployed_at) include (changed_at);
 
+-- The rollups' keys, from what an event carries. Each is cut to 200 characters: `metadata` is the
+-- sender's (ingest takes any JSON object there), and a key longer than a btree row may hold (2,704
+-- bytes) would make the trigger fail the event's INSERT, a 500 and a lost write for a field nobody
+-- validates (test/integration/metrics.test.ts, "keys of any length").
+create function public.oasis_rollup_service(metadata jsonb) returns text
+  language sql immutable
+  as $$ select left(coalesce(nullif(metadata ->> 'service', ''), 'unknown'), 200) $$;
+create function public.oasis_rollup_rollout(metadata jsonb, event_id bigint) returns text
+  language sql immutable
+  as $$ select left(coalesce(nullif(metadata ->> 'revision', ''), 'event:' || event_id), 200) $$;
+create function public.oasis_rollup_repo(repo text) returns text
+  language sql immutable
+  as $$ select left(coalesce(repo, ''), 200) $$;
+
 -- Applies a set of new event rows (the trigger's transition table, or the whole table) to the rollups.
 -- Each statement first reduces its rows to one per key (the earliest), since ON CONFLICT may touch a
 -- row only once per statement; an existing row is replaced only by an earlier outcome or change.
@@ -81,15 +95,15 @@ begin
           union
           select d.tenant, d.vtid from inserted e
             join public.oasis_deployments d
-              on d.tenant = e.tenant and d.service = coalesce(nullif(e.metadata ->> 'service', ''), 'unknown')
-             and d.rollout = coalesce(nullif(e.metadata ->> 'revision', ''), 'event:' || e.id)
+              on d.tenant = e.tenant and d.service = public.oasis_rollup_service(e.metadata)
+             and d.rollout = public.oasis_rollup_rollout(e.metadata, e.id)
            where e.source = 'gcp.cloudrun' and e.kind = 'deploy' and e.status in ('success', 'failure')) k
    where k.vtid <> 'UNSET';
 
   insert into public.oasis_deployments as d (tenant, service, rollout, event_id, at, status, vtid, layer, module)
   select distinct on (r.tenant, r.service, r.rollout) r.tenant, r.service, r.rollout, r.id, r.ts, r.status, r.vtid, r.layer, r.module
-    from (select e.tenant, coalesce(nullif(e.metadata ->> 'service', ''), 'unknown') as service,
-                 coalesce(nullif(e.metadata ->> 'revision', ''), 'event:' || e.id) as rollout,
+    from (select e.tenant, public.oasis_rollup_service(e.metadata) as service,
+                 public.oasis_rollup_rollout(e.metadata, e.id) as rollout,
                  e.id, e.ts, e.status, e.vtid, e.layer, e.module
             from inserted e
            where e.source = 'gcp.cloudrun' and e.kind = 'deploy' and e.status in ('success', 'failure')) r
@@ -100,11 +114,11 @@ begin
    where (excluded.at, excluded.event_id) < (d.at, d.event_id);
 
   insert into public.oasis_change_starts as c (tenant, vtid, repo, first_at)
-  select e.tenant, e.vtid, coalesce(e.repo, ''), min(e.ts)
+  select e.tenant, e.vtid, public.oasis_rollup_repo(e.repo), min(e.ts)
     from inserted e
    where e.source = 'github' and e.vtid <> 'UNSET'
      and (e.kind = 'pull_request' or (e.kind = 'push' and e.status = 'success'))
-   group by e.tenant, e.vtid, coalesce(e.repo, '')
+   group by e.tenant, e.vtid, public.oasis_rollup_repo(e.repo)
   on conflict (tenant, vtid, repo) do update set first_at = excluded.first_at
    where excluded.first_at < c.first_at;
 
@@ -158,18 +172,18 @@ begin
   delete from public.oasis_change_leads;
   insert into public.oasis_deployments (tenant, service, rollout, event_id, at, status, vtid, layer, module)
   select distinct on (r.tenant, r.service, r.rollout) r.tenant, r.service, r.rollout, r.id, r.ts, r.status, r.vtid, r.layer, r.module
-    from (select e.tenant, coalesce(nullif(e.metadata ->> 'service', ''), 'unknown') as service,
-                 coalesce(nullif(e.metadata ->> 'revision', ''), 'event:' || e.id) as rollout,
+    from (select e.tenant, public.oasis_rollup_service(e.metadata) as service,
+                 public.oasis_rollup_rollout(e.metadata, e.id) as rollout,
                  e.id, e.ts, e.status, e.vtid, e.layer, e.module
             from public.oasis_events e
            where e.source = 'gcp.cloudrun' and e.kind = 'deploy' and e.status in ('success', 'failure')) r
    order by r.tenant, r.service, r.rollout, r.ts, r.id;
   insert into public.oasis_change_starts (tenant, vtid, repo, first_at)
-  select e.tenant, e.vtid, coalesce(e.repo, ''), min(e.ts)
+  select e.tenant, e.vtid, public.oasis_rollup_repo(e.repo), min(e.ts)
     from public.oasis_events e
    where e.source = 'github' and e.vtid <> 'UNSET'
      and (e.kind = 'pull_request' or (e.kind = 'push' and e.status = 'success'))
-   group by e.tenant, e.vtid, coalesce(e.repo, '');
+   group by e.tenant, e.vtid, public.oasis_rollup_repo(e.repo);
   insert into public.oasis_change_leads (tenant, vtid, deployed_at, changed_at)
   select coalesce(d.tenant, c.tenant), coalesce(d.vtid, c.vtid), d.at, c.first_at
     from (select tenant, vtid, min(at) as at from public.oasis_deployments

@@ -162,3 +162,31 @@ describe.each(BACKENDS)('GET /api/v1/oasis/metrics on %s', (backend) => {
     await expectRollupsOf(all);
   });
 });
+
+describe.each(BACKENDS)('metrics rollups on %s', (backend) => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ backend });
+  });
+  afterAll(() => gw.close());
+
+  it('keys of any length: a deploy or change whose service, revision or repo is too long for an index is stored, its key cut to 200', async () => {
+    // Random letters: a run of one letter compresses in the index and would hide the overflow.
+    const letters = (n: number) => Array.from({ length: n }, (_, i) => String.fromCharCode(97 + ((i * 7919) % 26))).join('');
+    const long = letters(3000);
+    for (const body of [
+      { source: 'gcp.cloudrun', kind: 'deploy', status: 'success', vtid: 'DEV-LONGK-0001', tenant: 'tenant-k', externalId: 'k1', metadata: { service: long, revision: 'r1' } },
+      { source: 'gcp.cloudrun', kind: 'deploy', status: 'failure', vtid: 'DEV-LONGK-0001', tenant: 'tenant-k', externalId: 'k2', metadata: { service: 's', revision: long } },
+      { source: 'github', kind: 'pull_request', status: 'in_progress', vtid: 'DEV-LONGK-0001', tenant: 'tenant-k', externalId: 'k3', repo: letters(200) },
+    ]) {
+      const res = await gw.request('/events/ingest', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(res.status, await res.clone().text()).toBe(201);
+    }
+    const rows = await gw.db.query<{ service: string; rollout: string }>(`select service, rollout from oasis_deployments where tenant = 'tenant-k'`);
+    expect(rows.rows.sort((a, b) => a.service.length - b.service.length)).toEqual([
+      { service: 's', rollout: long.slice(0, 200) },
+      { service: long.slice(0, 200), rollout: 'r1' },
+    ]);
+  });
+
+});
