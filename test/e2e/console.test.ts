@@ -275,8 +275,9 @@ describe.skipIf(!HAS_CHROMIUM)(TITLE, () => {
       proxy.freezeOpenConnections();
       // Silence for two keepalive intervals (plus slack) must not pass for LIVE.
       // Generous waits: the page decides within ~6 s, but a loaded two-core machine can delay Chromium.
-      await waitForBadge(page, 'OFFLINE', 40_000);
-      await waitForBadge(page, 'LIVE', 40_000);
+      const debug = async (e: unknown) => { console.log('console state when the badge did not change:', await page.evaluate(() => [document.getElementById('badge')?.textContent, document.getElementById('badge')?.title, document.getElementById('notice')?.textContent, document.visibilityState])); throw e; };
+      await waitForBadge(page, 'OFFLINE', 40_000).catch(debug);
+      await waitForBadge(page, 'LIVE', 40_000).catch(debug);
       const id = await ingest(gw.url, gw.serviceToken, { source: 'agent.builder', kind: 'after-stall', vtid: 'VTID-2026-0042' });
       await row(page, id).waitFor({ state: 'attached', timeout: 5_000 });
       await context.close();

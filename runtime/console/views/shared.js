@@ -198,7 +198,7 @@ const Oasis = (() => {
    *   feed.start(lastId)  // lastId: the newest event already on screen (null: from now)
    */
   function liveFeed(options) {
-    const state = { source: null, generation: 0, lastId: null, keepaliveMs: 15000, lastSignal: 0, failures: 0, retryTimer: 0 };
+    const state = { source: null, generation: 0, lastId: null, keepaliveMs: 15000, lastSignal: 0, connectingSince: 0, failures: 0, retryTimer: 0 };
     function url() {
       const params = new URLSearchParams(options.filters ? options.filters() : {});
       if (state.lastId !== null) params.set('lastEventId', String(state.lastId));
@@ -216,6 +216,7 @@ const Oasis = (() => {
       const generation = state.generation;
       const source = new EventSource(url());
       state.source = source;
+      state.connectingSince = Date.now();
       const current = () => generation === state.generation;
       const signal = (message) => {
         state.lastSignal = Date.now();
@@ -267,11 +268,18 @@ const Oasis = (() => {
     }
     // The badge must not claim LIVE over a stream that went silent (a half-open connection, a proxy
     // that stopped forwarding): keepalives arrive every keepaliveMs, so two missed ones mean offline.
+    // A new stream can hang as well: the browser may send it over a pooled connection that went silent
+    // with the old one, and stay CONNECTING with no error. Give each attempt as long, then start over
+    // (a request in flight holds its connection, so the next attempt takes another one).
     setInterval(() => {
       const source = state.source;
-      if (!source || source.readyState !== EventSource.OPEN) return;
-      if (Date.now() - state.lastSignal > state.keepaliveMs * 2 + 5000) {
+      if (!source) return;
+      const limit = state.keepaliveMs * 2 + 5000;
+      if (source.readyState === EventSource.OPEN && Date.now() - state.lastSignal > limit) {
         setBadge(false, 'no signal for ' + Math.round((Date.now() - state.lastSignal) / 1000) + ' s; reconnecting');
+        connect();
+      } else if (source.readyState === EventSource.CONNECTING && Date.now() - state.connectingSince > limit) {
+        setBadge(false, 'no answer to the reconnect for ' + Math.round((Date.now() - state.connectingSince) / 1000) + ' s; trying again');
         connect();
       }
     }, 1000);
