@@ -9,8 +9,9 @@
  * else the local mode's generated one beside OASIS_DATA_DIR. Prints the token on stdout and its expiry
  * on stderr. Exit 2 on bad usage, 1 when there is no secret.
  */
-import { sign } from 'hono/jwt';
+import { ConfigError, loadConfig } from '../runtime/config.js';
 import { readLocalSecrets } from '../runtime/local-secrets.js';
+import { expiryText, mintToken } from '../runtime/mint-token.js';
 
 const USAGE = 'usage: npm run token -- (--read-only | --service-role) [--expires <n>(m|h|d)] [--subject <name>]';
 /** A credential on a screen should be renewed now and then: a year at most. */
@@ -56,10 +57,16 @@ function parseArgs(argv: string[]): { role: 'oasis_reader' | 'service_role'; sec
 }
 
 const options = parseArgs(process.argv.slice(2));
-const secret = process.env.SUPABASE_JWT_SECRET || readLocalSecrets(process.env.OASIS_DATA_DIR || '.data/pglite')?.jwt;
+// The settings as the gateway reads them, so the data folder (and its default) is the gateway's own.
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (error instanceof ConfigError) fail(error.message, 1);
+  throw error;
+}
+const secret = config.secrets.jwt ?? readLocalSecrets(config.database.dataDir)?.jwt;
 if (!secret) fail('no secret to sign with: set SUPABASE_JWT_SECRET (the stack\'s: pulumi config get supabaseJwtSecret), or start the gateway once in local mode', 1);
-const iat = Math.floor(Date.now() / 1000);
-const exp = iat + options.seconds;
-const token = await sign({ role: options.role, sub: options.subject, iat, exp }, secret, 'HS256');
+const { token, expiresAt } = await mintToken(secret, options.role, options.subject, options.seconds, new Date());
 process.stdout.write(`${token}\n`);
-process.stderr.write(`${options.role} token for "${options.subject}", expires ${new Date(exp * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')}\n`);
+process.stderr.write(`${options.role} token for "${options.subject}", expires ${expiryText(expiresAt)}\n`);

@@ -1,5 +1,5 @@
-import { sign } from 'hono/jwt';
 import type { LocalSecrets } from '../local-secrets.js';
+import { expiryText, mintToken, type MintedToken } from '../mint-token.js';
 
 /**
  * Local mode's welcome (stderr, for a person): where the gateway runs, a Live Console link that works
@@ -10,17 +10,11 @@ import type { LocalSecrets } from '../local-secrets.js';
 /** How long the printed operator token is valid: a working week of restarts-free tinkering. */
 export const LOCAL_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
 
-export interface OperatorToken {
-  token: string;
-  expiresAt: Date;
-}
+export type OperatorToken = MintedToken;
 
 /** A service-role token; `subject` (the `sub` claim) is the actor the gateway records for its writes. */
-export async function serviceRoleToken(jwtSecret: string, subject: string, ttlSeconds: number, now: Date): Promise<OperatorToken> {
-  const iat = Math.floor(now.getTime() / 1000);
-  const exp = iat + ttlSeconds;
-  const token = await sign({ role: 'service_role', sub: subject, iat, exp }, jwtSecret, 'HS256');
-  return { token, expiresAt: new Date(exp * 1000) };
+export function serviceRoleToken(jwtSecret: string, subject: string, ttlSeconds: number, now: Date): Promise<OperatorToken> {
+  return mintToken(jwtSecret, 'service_role', subject, ttlSeconds, now);
 }
 
 export function localOperatorToken(jwtSecret: string, now: Date): Promise<OperatorToken> {
@@ -35,7 +29,7 @@ function secretsLine(local: LocalSecrets | null): string[] {
 
 export function localWelcome(url: string, operator: OperatorToken, local: LocalSecrets | null): string {
   const { token } = operator;
-  const expires = operator.expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const expires = expiryText(operator.expiresAt);
   const lines = [
     '',
     `  vitana-oasis gateway is running at ${url}`,

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkContract } from '../helpers/contract.js';
@@ -25,25 +25,6 @@ const LARGE = 24 * MiB;
 // client gets the answer instead of a reset), sockets and stream buffers. Measured: 50-90 MiB over the
 // budget with it, ~385 MiB (525 MiB peak) without it.
 const ALLOWED_GROWTH = BUDGET + 128 * MiB;
-
-/**
- * The pid whose memory counts: the server itself. `npm start` (and spawnGateway) run it as one process
- * (`node --import tsx`); should a wrapper start it as a child instead, that child is the server.
- */
-function serverPid(spawnedPid: number): number {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const command = readFileSync(`/proc/${entry}/cmdline`, 'latin1');
-      if (parent === spawnedPid && command.includes('server')) return Number(entry);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return spawnedPid;
-}
 
 function memoryKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -87,7 +68,8 @@ describe('request bodies under one memory budget (a real gateway process)', () =
       env.OASIS_DATA_DIR = join(tempDir('oasis-budget-'), 'pglite');
     }
     gateway = await spawnGateway({ env });
-    pid = serverPid(gateway.child.pid!);
+    // `npm start` (and spawnGateway) run the server as one process (`node --import tsx`): its pid is the server's.
+    pid = gateway.child.pid!;
   }, 60_000);
 
   afterAll(async () => {
