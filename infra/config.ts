@@ -9,7 +9,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { credentialProblems, type CredentialSetting } from '../runtime/reconciler/credential-rules.js';
 import { parseHookList } from '../runtime/reconciler/hooks.js';
-import { parseVtid } from '../runtime/vtid/parse.js';
+import { parseVtid } from '../runtime/ledger/parse.js';
 import { ADOPTABLE } from './adoption.js';
 import { makeLabels, type Labels } from './labels.js';
 
@@ -219,7 +219,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): OasisConfig {
   }
 
   // The gateway verifies tokens with the legacy secret, the project's signing keys, or both; in
-  // production it refuses to start with neither (runtime/config.ts), so the stack refuses it first.
+  // production it refuses to start with neither (runtime/gateway/config.ts), so the stack refuses it first.
   const jwtSecret = optionalSecret(cfg, 'supabaseJwtSecret', problems);
   if (!jwtSecret && !supabaseUrl) {
     problems.push(

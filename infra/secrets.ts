@@ -110,7 +110,7 @@ export function currentVersions(secrets: Secrets, env: SecretEnv): SecretMounts 
 
 /**
  * The gateway's webhook secret env vars: GITHUB_WEBHOOK_SECRET, and during a rotation the new value as
- * GITHUB_WEBHOOK_SECRET with the old one as GITHUB_WEBHOOK_SECRET_PREVIOUS (runtime/config.ts verifies
+ * GITHUB_WEBHOOK_SECRET with the old one as GITHUB_WEBHOOK_SECRET_PREVIOUS (runtime/gateway/config.ts verifies
  * a delivery against both).
  */
 export function webhookSecretMounts(secrets: Secrets): SecretMounts {

@@ -23,10 +23,10 @@ import pg from 'pg';
 import { asRole, serviceIdentity } from '../runtime/db/as-role.js';
 import { migrate, readMigrationFiles, type MigrationFile } from '../runtime/db/migrate.js';
 import { createPgDatabase } from '../runtime/db/pg.js';
-import type { Database, DbIdentity } from '../runtime/db/types.js';
+import type { Database, DbIdentity } from '../runtime/core/database.js';
 import { insertEvent, listEventsStatement, type EventFilters } from '../runtime/events/repository.js';
-import { silentLogger } from '../runtime/log.js';
-import { projectRoot } from '../runtime/paths.js';
+import { silentLogger } from '../runtime/core/log.js';
+import { projectRoot } from '../runtime/core/project-root.js';
 import { DATASET_DAYS, DATASET_START, insertRowsSql, RARE, tsOfRow, vtidOfRow } from './query-plans/dataset.js';
 
 const ROWS = Number(process.env.QP_ROWS ?? 1_000_000);

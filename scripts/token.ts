@@ -9,9 +9,9 @@
  * else the local mode's generated one beside OASIS_DATA_DIR. Prints the token on stdout and its expiry
  * on stderr. Exit 2 on bad usage, 1 when there is no secret.
  */
-import { ConfigError, loadConfig } from '../runtime/config.js';
-import { readLocalSecrets } from '../runtime/local-secrets.js';
-import { expiryText, mintToken } from '../runtime/mint-token.js';
+import { ConfigError, loadConfig } from '../runtime/gateway/config.js';
+import { readLocalSecrets } from '../runtime/gateway/local-secrets.js';
+import { expiryText, mintToken } from '../runtime/http/mint-token.js';
 
 const USAGE = 'usage: npm run token -- (--read-only | --service-role) [--expires <n>(m|h|d)] [--subject <name>]';
 /** A credential on a screen should be renewed now and then: a year at most. */

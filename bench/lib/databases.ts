@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { createPgDatabase } from '../../runtime/db/pg.js';
 import { migrate, readMigrationFiles } from '../../runtime/db/migrate.js';
-import { silentLogger } from '../../runtime/log.js';
+import { silentLogger } from '../../runtime/core/log.js';
 import { REPO_ROOT } from './settings.js';
 
 /**

@@ -1,7 +1,7 @@
 import { asRole, serviceIdentity } from '../db/as-role.js';
-import type { Database } from '../db/types.js';
+import type { Database } from '../core/database.js';
 import { insertEvent } from '../events/repository.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import { toAgentEvent } from './agent-events.js';
 import { offlineChange } from './coalesce.js';
 import { markOverdueAgentsOffline } from './repository.js';

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../core/database.js';
 import { insertEvent } from '../events/repository.js';
 import { toAgentEvent } from './agent-events.js';
 import { decideHeartbeat, type HeartbeatDecision } from './coalesce.js';

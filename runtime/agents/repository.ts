@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../core/database.js';
 import { OFFLINE_AFTER_INTERVALS, type AgentState, type AgentStatus } from './state.js';
 
 /**

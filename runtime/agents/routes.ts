@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { asRole } from '../db/as-role.js';
 import type { BatchedTransactions } from '../db/batched-transactions.js';
 import { isPermissionDenied } from '../db/errors.js';
-import type { Database } from '../db/types.js';
+import type { Database } from '../core/database.js';
 import { authenticate, dbIdentity, type AuthOptions } from '../http/auth.js';
 import type { BodyReader } from '../http/read-body.js';
 import { conflict, forbidden } from '../http/errors.js';

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { vtidOr } from '../events/schema.js';
-import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../events/storable.js';
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../core/storable.js';
 import { AGENT_STATUSES, BEAT_STATUSES, IDLE, type AgentState } from './state.js';
 
 /** The zod schemas of the agents API: they validate requests and generate the OpenAPI document. */

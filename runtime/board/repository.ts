@@ -1,4 +1,4 @@
-import type { QueryResult, Statement } from '../db/types.js';
+import type { QueryResult, Statement } from '../core/database.js';
 import type { EventStatus } from '../events/schema.js';
 import type { Attempt } from './board.js';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { projectRoot } from '../paths.js';
+import { projectRoot } from '../core/project-root.js';
 
 /**
  * The console pages: static HTML files with their CSS and JS inline (no build step, no external

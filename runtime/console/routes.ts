@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorBody } from '../http/errors.js';
 import { createRouter, errorResponse } from '../http/router.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import { loadConsolePage, type ConsolePage, type ConsolePageFile } from './page.js';
 
 export interface ConsoleRoutesDeps {

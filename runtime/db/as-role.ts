@@ -1,4 +1,4 @@
-import type { Database, DbIdentity, Queryable, QueryResult, Statement } from './types.js';
+import type { Database, DbIdentity, Queryable, QueryResult, Statement } from '../core/database.js';
 
 /**
  * Runs `fn` in a transaction as the caller, exactly as Supabase's PostgREST does: `set local role` and

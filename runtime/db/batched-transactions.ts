@@ -1,7 +1,7 @@
 import { identityKey, roleStatement } from './as-role.js';
 import { isDatabaseUnavailable, isTransientConflict } from './errors.js';
 import { GroupCommit, type ItemResult } from './group-commit.js';
-import type { Database, DbIdentity, Queryable } from './types.js';
+import type { Database, DbIdentity, Queryable } from '../core/database.js';
 import { budgetFailure, BudgetLapsed, readyToCommit, WriteBudget } from './write-budget.js';
 
 /**

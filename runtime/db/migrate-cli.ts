@@ -1,7 +1,7 @@
-import { ConfigError, loadConfig } from '../config.js';
-import { createLogger } from '../log.js';
-import { startupRefusal } from '../startup-refusal.js';
-import { projectRoot } from '../paths.js';
+import { ConfigError, loadConfig } from '../gateway/config.js';
+import { createLogger } from '../core/log.js';
+import { startupRefusal } from '../service/startup-refusal.js';
+import { projectRoot } from '../core/project-root.js';
 import { migrate, readMigrationFiles } from './migrate.js';
 import { openDatabase } from './open.js';
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../log.js';
-import type { Database, Queryable } from './types.js';
+import type { Logger } from '../core/log.js';
+import type { Database, Queryable } from '../core/database.js';
 
 /** Schema first, then the row-level-security policies that refer to it; each folder in name order. */
 export const MIGRATION_FOLDERS = ['migrations', 'policies'] as const;

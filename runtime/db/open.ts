@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import { createPgDatabase } from './pg.js';
 import { createPgliteDatabase } from './pglite.js';
-import type { Database } from './types.js';
+import type { Database } from '../core/database.js';
 
 export interface DatabaseSettings {
   url?: string;

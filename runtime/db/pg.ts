@@ -1,7 +1,7 @@
 import pg from 'pg';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import { shuttingDown } from './errors.js';
-import type { Database, Listener, ListenOptions, QueryResult, Queryable, Session, Statement } from './types.js';
+import type { Database, Listener, ListenOptions, QueryResult, Queryable, Session, Statement } from '../core/database.js';
 
 // bigint ids fit in a JS number for any realistic table; parse them so both backends return numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));

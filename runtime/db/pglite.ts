@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { lockDataFolder } from './data-folder-lock.js';
 import { shuttingDown } from './errors.js';
-import type { Database, Listener, QueryResult, Queryable, Session, Statement } from './types.js';
+import type { Database, Listener, QueryResult, Queryable, Session, Statement } from '../core/database.js';
 
 export interface PgliteOptions {
   /** A directory for persistent data, or undefined for an in-memory database. */

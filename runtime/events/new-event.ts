@@ -1,5 +1,5 @@
 import type { Caller } from '../http/auth.js';
-import { UNSET_VTID } from '../vtid/parse.js';
+import { UNSET_VTID } from '../ledger/parse.js';
 import type { EventStatus, IngestBody } from './schema.js';
 
 /** An event about to be stored: the repository's input. Pure data. */

@@ -1,4 +1,4 @@
-import type { QueryResult, Queryable, Statement } from '../db/types.js';
+import type { QueryResult, Queryable, Statement } from '../core/database.js';
 import type { NewEvent } from './new-event.js';
 import { parseTxid, type FeedPosition } from './position.js';
 import type { EventStatus, OasisEvent } from './schema.js';

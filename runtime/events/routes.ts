@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { batchAsRole } from '../db/as-role.js';
 import { isPermissionDenied } from '../db/errors.js';
-import type { Database } from '../db/types.js';
+import type { Database } from '../core/database.js';
 import type { EventWriter } from './writer.js';
 import type { BodyReader } from '../http/read-body.js';
 import { authenticate, dbIdentity, type AuthOptions } from '../http/auth.js';

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import { parseVtid, UNSET_VTID } from '../vtid/parse.js';
+import { parseVtid, UNSET_VTID } from '../ledger/parse.js';
 import { LAYER_MAX_LENGTH } from './new-event.js';
-import { findUnstorableJson, isStorableText, isStorableTimestamp, UNSTORABLE_TEXT_MESSAGE } from './storable.js';
+import { findUnstorableJson, isStorableText, isStorableTimestamp, UNSTORABLE_TEXT_MESSAGE } from '../core/storable.js';
 
 /** The zod schemas of the OASIS event API: they validate requests and generate the OpenAPI document. */
 

@@ -1,7 +1,7 @@
 import { batchAsRole, identityKey, preparedBatchAsRole } from '../db/as-role.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { GroupCommit, type ItemResult } from '../db/group-commit.js';
-import type { Database, DbIdentity, QueryResult } from '../db/types.js';
+import type { Database, DbIdentity, QueryResult } from '../core/database.js';
 import { budgetFailure, WriteBudget } from '../db/write-budget.js';
 import type { NewEvent } from './new-event.js';
 import { insertEventsOutcomes, insertEventsStatement, repeatedKeysStatement, type InsertOutcome } from './repository.js';

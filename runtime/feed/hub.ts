@@ -1,10 +1,10 @@
 import { asRole, batchAsRole, serviceIdentity } from '../db/as-role.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
-import type { Database, Listener } from '../db/types.js';
+import type { Database, Listener } from '../core/database.js';
 import { comparePositions, FEED_START, parseTxid, type FeedPosition } from '../events/position.js';
 import { feedPageStatement, feedPositionOf, latestFeedPosition, readFeedPage, type FeedPage } from '../events/repository.js';
 import type { OasisEvent } from '../events/schema.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 
 /**
  * The live feed of one gateway instance. It holds the instance's one LISTEN connection; a NOTIFY

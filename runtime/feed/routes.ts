@@ -1,10 +1,10 @@
 import type { HttpBindings } from '@hono/node-server';
 import { createRoute } from '@hono/zod-openapi';
-import type { Database } from '../db/types.js';
+import type { Database } from '../core/database.js';
 import { authenticate, type AuthOptions } from '../http/auth.js';
 import { HttpError } from '../http/errors.js';
 import { authErrors, BEARER, createRouter, errorResponse } from '../http/router.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import { openFeedStream } from './client-stream.js';
 import { FeedUnavailableError, type FeedHub } from './hub.js';
 import { FeedHeadersSchema, FeedQuerySchema, FeedStreamSchema } from './schema.js';

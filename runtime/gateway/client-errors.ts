@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errorBody } from '../http/errors.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import type { TrackedConnections } from './connections.js';
 
 /**

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MigrationFile } from '../db/migrate.js';
 import { migrationsCurrent } from '../db/migrate.js';
-import type { Database } from '../db/types.js';
+import type { Database } from '../core/database.js';
 import { errorBody } from '../http/errors.js';
 import { createRouter, errorResponse, jsonResponse } from '../http/router.js';
 

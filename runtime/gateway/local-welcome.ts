@@ -1,5 +1,5 @@
-import type { LocalSecrets } from '../local-secrets.js';
-import { expiryText, mintToken, type MintedToken } from '../mint-token.js';
+import type { LocalSecrets } from './local-secrets.js';
+import { expiryText, mintToken, type MintedToken } from '../http/mint-token.js';
 
 /**
  * Local mode's welcome (stderr, for a person): where the gateway runs, a Live Console link that works

@@ -1,7 +1,7 @@
-import { loadConfig, type ResolvedConfig } from '../config.js';
-import type { Database } from '../db/types.js';
+import { loadConfig, type ResolvedConfig } from './config.js';
+import type { Database } from '../core/database.js';
 import { FeedHub } from '../feed/hub.js';
-import { silentLogger } from '../log.js';
+import { silentLogger } from '../core/log.js';
 import { createGatewayApp } from './app.js';
 import { gatewayDocument, oasisDocument } from './openapi-document.js';
 

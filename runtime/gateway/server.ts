@@ -1,8 +1,8 @@
-import { ConfigError, loadConfig } from '../config.js';
-import { resolveSecrets } from '../local-secrets.js';
-import { createLogger } from '../log.js';
-import { startupRefusal } from '../startup-refusal.js';
-import { stopOnSignals } from '../stop-on-signals.js';
+import { ConfigError, loadConfig } from './config.js';
+import { resolveSecrets } from './local-secrets.js';
+import { createLogger } from '../core/log.js';
+import { startupRefusal } from '../service/startup-refusal.js';
+import { stopOnSignals } from '../service/stop-on-signals.js';
 import { localOperatorToken, localWelcome } from './local-welcome.js';
 import { startGateway } from './start.js';
 

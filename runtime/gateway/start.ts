@@ -3,14 +3,14 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { startOfflineDetector } from '../agents/offline-detector.js';
-import type { ResolvedConfig } from '../config.js';
+import type { ResolvedConfig } from './config.js';
 import { migrate, readMigrationFiles } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
-import type { Database } from '../db/types.js';
+import type { Database } from '../core/database.js';
 import { FeedHub } from '../feed/hub.js';
 import type { AppEnv } from '../http/env.js';
-import type { Logger } from '../log.js';
-import { projectRoot } from '../paths.js';
+import type { Logger } from '../core/log.js';
+import { projectRoot } from '../core/project-root.js';
 import { createGatewayApp } from './app.js';
 import { answerParserErrors } from './client-errors.js';
 import { trackConnections } from './connections.js';
@@ -48,7 +48,7 @@ function listen(app: OpenAPIHono<AppEnv>, config: ResolvedConfig): Promise<Serve
       connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs),
       // Short, as Node's own default: few idle sockets held open by anyone, and a browser does not go on
       // reusing a connection a network silently dropped (a minute-long keep-alive made the Live Console
-      // wait on such a connection after a stall; test/e2e/console.test.ts).
+      // wait on such a connection after a stall; test/console/live-console.test.ts).
       keepAliveTimeout: keepAliveTimeoutMs,
     };
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions }, () => {

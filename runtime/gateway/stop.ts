@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
-import type { Database } from '../db/types.js';
-import type { Logger } from '../log.js';
+import type { Database } from '../core/database.js';
+import type { Logger } from '../core/log.js';
 import type { TrackedConnections } from './connections.js';
 
 /** Something that runs beside the HTTP server (the feed listener, the agent monitor) and stops with it. */

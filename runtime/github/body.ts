@@ -1,4 +1,4 @@
-import { jsonNestsDeeperThan } from '../events/storable.js';
+import { jsonNestsDeeperThan } from '../core/storable.js';
 import { asObject, isStorableJsonText, parseStorableJson, type JsonObject } from './payload.js';
 
 /**

@@ -1,5 +1,5 @@
 import { LAYER_MAX_LENGTH, SYSTEM_TENANT, type NewEvent } from '../events/new-event.js';
-import { extractVtid, UNSET_VTID } from '../vtid/parse.js';
+import { extractVtid, UNSET_VTID } from '../ledger/parse.js';
 import { describerFor } from './describe.js';
 import { asArray, at, numberAt, stringAt, type JsonObject } from './payload.js';
 

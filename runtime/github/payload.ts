@@ -1,4 +1,4 @@
-import { replaceUnstorableText } from '../events/storable.js';
+import { replaceUnstorableText } from '../core/storable.js';
 
 /**
  * Reading GitHub payloads defensively. A payload is outside data: a field GitHub renames, drops or

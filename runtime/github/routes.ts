@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import type { GatewayConfig } from '../config.js';
+import type { GatewayConfig } from '../gateway/config.js';
 import { serviceIdentity } from '../db/as-role.js';
 import type { EventWriter } from '../events/writer.js';
 import type { AuthOptions } from '../http/auth.js';
@@ -10,7 +10,7 @@ import type { BodyReader } from '../http/read-body.js';
 import { createRouter, errorResponse, jsonResponse } from '../http/router.js';
 import { healthRouteAccess, mayShowDetails } from '../http/service-details.js';
 import { writeUnavailable } from '../http/write-errors.js';
-import { UNSET_VTID } from '../vtid/parse.js';
+import { UNSET_VTID } from '../ledger/parse.js';
 import { decodeWebhookBody, MAX_PAYLOAD_DEPTH, webhookMediaType, type WebhookMediaType } from './body.js';
 import { normalizeDelivery } from './normalize.js';
 import { WEBHOOK_BODY_DOC, WebhookAckSchema, WebhookHeadersSchema, WebhookHealthSchema } from './schema.js';

@@ -4,7 +4,7 @@ import { decodeHeader } from 'hono/utils/jwt/jwt';
 import type { SignatureKey } from 'hono/utils/jwt/jws';
 import { JwtTokenExpired, JwtTokenSignatureMismatched } from 'hono/utils/jwt/types';
 import { serviceIdentity } from '../db/as-role.js';
-import type { DbIdentity } from '../db/types.js';
+import type { DbIdentity } from '../core/database.js';
 import type { AppEnv } from './env.js';
 import { forbidden, HttpError, unauthorized } from './errors.js';
 import type { KeySource, SigningAlgorithm } from './jwks.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 
 /**
  * Supabase's signing keys: the public keys of a project's asymmetric JWT signing keys, published as a

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import type { Logger, Severity } from '../log.js';
+import type { Logger, Severity } from '../core/log.js';
 import type { AppEnv } from './env.js';
 
 function severityFor(status: number): Severity {

@@ -1,4 +1,4 @@
-import type { QueryResult, Statement } from '../db/types.js';
+import type { QueryResult, Statement } from '../core/database.js';
 import type { AggregateRow, FactKind } from './figures.js';
 import type { MetricsWindow } from './window.js';
 

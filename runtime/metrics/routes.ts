@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { batchAsRole } from '../db/as-role.js';
-import type { Database } from '../db/types.js';
+import type { Database } from '../core/database.js';
 import { authenticate, dbIdentity, type AuthOptions } from '../http/auth.js';
 import { badRequest } from '../http/errors.js';
 import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';

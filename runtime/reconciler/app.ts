@@ -14,7 +14,7 @@ import { isDatabaseUnavailable } from '../db/errors.js';
 import { WriteOutcomeUnknownError, WriteTimeoutError } from '../db/write-budget.js';
 import { errorBody } from '../http/errors.js';
 import { errorResponse, jsonResponse } from '../http/router.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import { COUNTERS, type Counter, type PassResult, type Reconciler } from './pass.js';
 
 const CountsSchema = z.object(Object.fromEntries(COUNTERS.map((name) => [name, z.number().int()])) as Record<Counter, z.ZodNumber>);

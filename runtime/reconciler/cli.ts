@@ -4,7 +4,7 @@
  * pass went through every hook, 2 when GitHub rate-limited it (the line says how long to wait), 3 when a
  * hook could not be read, 1 on a bad setting or a failure.
  */
-import { createLogger } from '../log.js';
+import { createLogger } from '../core/log.js';
 import { describeConfig } from './config.js';
 import { composeReconciler, loadConfigOrExit } from './start.js';
 

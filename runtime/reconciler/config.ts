@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { blankToUndefined, describeIssues, httpUrl, int } from '../env-schema.js';
+import { blankToUndefined, describeIssues, httpUrl, int } from '../service/env.js';
 import { credentialProblems, type CredentialSetting } from './credential-rules.js';
 import { parseHookList, type Hook } from './hooks.js';
 

@@ -18,7 +18,7 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import { z } from 'zod';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import type { GithubCredentials } from './config.js';
 import type { Hook } from './hooks.js';
 

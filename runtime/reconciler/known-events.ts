@@ -4,7 +4,7 @@
  * only, through the events repository's statements, as the service role under its own subject.
  */
 import { batchAsRole, serviceIdentity } from '../db/as-role.js';
-import type { Database } from '../db/types.js';
+import type { Database } from '../core/database.js';
 import { existingKeysStatement, listEventsStatement, readEvents, type EventKey } from '../events/repository.js';
 import { keyString, RECONCILER_SOURCE } from './decide.js';
 

@@ -15,10 +15,10 @@
  * and a call while a pass runs in this process joins it.
  */
 import { randomUUID } from 'node:crypto';
-import type { Database } from '../db/types.js';
+import type { Database } from '../core/database.js';
 import type { NewEvent } from '../events/new-event.js';
 import type { EventWriter } from '../events/writer.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import { decide, groupByGuid, keysToLookUp, type DeliveryGroup } from './decide.js';
 import {
   abandonedEvent,

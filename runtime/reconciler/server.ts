@@ -3,8 +3,8 @@
  * once, listen on PORT for Cloud Scheduler's POST /reconcile, stop gracefully on SIGTERM or SIGINT. A bad
  * setting is one CRITICAL log line naming it, and exit code 1.
  */
-import { createLogger } from '../log.js';
-import { stopOnSignals } from '../stop-on-signals.js';
+import { createLogger } from '../core/log.js';
+import { stopOnSignals } from '../service/stop-on-signals.js';
 import { describeConfig } from './config.js';
 import { loadConfigOrExit, startReconciler } from './start.js';
 

@@ -5,8 +5,8 @@
  */
 import { createPgDatabase } from '../db/pg.js';
 import { EventWriter } from '../events/writer.js';
-import type { Logger } from '../log.js';
-import { startWorker, type RunningWorker } from '../worker-server.js';
+import type { Logger } from '../core/log.js';
+import { startWorker, type RunningWorker } from '../service/serve.js';
 import { createReconcilerApp } from './app.js';
 import { loadReconcilerConfig, ReconcilerConfigError, type ReconcilerConfig } from './config.js';
 import { createGithubClient } from './github-client.js';

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/types.js';
+import type { Queryable } from '../core/database.js';
 import { readEvents } from '../events/repository.js';
 import type { PayloadTimes } from './event-times.js';
 import type { TimelineEvent } from './steps.js';

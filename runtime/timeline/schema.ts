@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { EventStatusSchema, OasisEventSchema } from '../events/schema.js';
-import { LedgerEntrySchema } from '../vtid/schema.js';
-import { parseVtid } from '../vtid/parse.js';
+import { LedgerEntrySchema } from '../ledger/schema.js';
+import { parseVtid } from '../ledger/parse.js';
 import { PHASES } from './steps.js';
 
 /** The zod schemas of GET /vtid/{vtid}/timeline: they validate the request and generate the OpenAPI document. */

@@ -9,7 +9,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { errorBody } from '../http/errors.js';
 import { errorResponse, jsonResponse } from '../http/router.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import { GatewayError } from './gateway-client.js';
 import { LoggingQuotaError, LoggingUnavailableError } from './logging-source.js';
 import type { Poller } from './poll.js';

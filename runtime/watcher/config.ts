@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { blankToUndefined, describeIssues, httpUrl, int, required } from '../env-schema.js';
+import { blankToUndefined, describeIssues, httpUrl, int, required } from '../service/env.js';
 
 /**
  * The deploy watcher's configuration: read from the environment and validated once at start. A bad or

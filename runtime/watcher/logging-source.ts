@@ -9,7 +9,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { Logging, type LoggingOptions } from '@google-cloud/logging';
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 
 export interface ListPageRequest {
   filter: string;

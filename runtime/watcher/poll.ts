@@ -15,7 +15,7 @@
  * the result says `truncated` and `resumeFrom` (the last published ts); the next poll starts there
  * (minus the overlap), because that event is now the gateway's newest.
  */
-import type { Logger } from '../log.js';
+import type { Logger } from '../core/log.js';
 import { DEPLOY_SOURCE, decodeLogEntry, deployLogFilter, EntryDecodeError, toDeployEvent } from './audit-log.js';
 import type { GatewayClient } from './gateway-client.js';
 import type { LogSource } from './logging-source.js';

@@ -2,9 +2,9 @@
  * The deploy watcher process (`npm run start:watcher`): config once, listen on PORT, stop gracefully on
  * SIGTERM (Cloud Run) or SIGINT. A bad setting is one CRITICAL log line naming it, and exit code 1.
  */
-import { createLogger } from '../log.js';
-import { startupRefusal } from '../startup-refusal.js';
-import { stopOnSignals } from '../stop-on-signals.js';
+import { createLogger } from '../core/log.js';
+import { startupRefusal } from '../service/startup-refusal.js';
+import { stopOnSignals } from '../service/stop-on-signals.js';
 import { loadWatcherConfig, WatcherConfigError } from './config.js';
 import { startWatcher } from './start.js';
 

@@ -2,8 +2,8 @@
  * Composes the watcher from its config (Cloud Logging source, gateway client, poller, app) and listens.
  * server.ts is the process around it; tests call `startWatcher` directly.
  */
-import type { Logger } from '../log.js';
-import { startWorker, type RunningWorker } from '../worker-server.js';
+import type { Logger } from '../core/log.js';
+import { startWorker, type RunningWorker } from '../service/serve.js';
 import { createWatcherApp } from './app.js';
 import type { WatcherConfig } from './config.js';
 import { createGatewayClient } from './gateway-client.js';

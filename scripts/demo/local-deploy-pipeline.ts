@@ -1,4 +1,4 @@
-import { createLogger, type Logger } from '../../runtime/log.js';
+import { createLogger, type Logger } from '../../runtime/core/log.js';
 import { loadWatcherConfig } from '../../runtime/watcher/config.js';
 import { startWatcher, type RunningWatcher } from '../../runtime/watcher/start.js';
 import { startLoggingServer, type LocalLoggingServer, type LogEntryJson } from './cloud-logging-server.js';

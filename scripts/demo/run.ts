@@ -6,9 +6,9 @@
  * Exit 0: every step accepted; 1: the gateway refused a step or stopped answering; 2: bad usage, or
  * the story cannot start (no gateway at the address, no secrets to sign with).
  */
-import { ConfigError, loadConfig } from '../../runtime/config.js';
+import { ConfigError, loadConfig } from '../../runtime/gateway/config.js';
 import { serviceRoleToken } from '../../runtime/gateway/local-welcome.js';
-import { findSecrets } from '../../runtime/local-secrets.js';
+import { findSecrets } from '../../runtime/gateway/local-secrets.js';
 import { demoAgent } from './demo-agent.js';
 import { unreachable } from './gateway-api.js';
 import { startLocalDeployPipeline } from './local-deploy-pipeline.js';

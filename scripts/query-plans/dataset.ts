@@ -1,6 +1,6 @@
 /**
  * A synthetic, deterministic oasis_events data set for query-plan work (scripts/query-plans.ts and
- * test/integration/events-query-plans.test.ts). Row n (1-based) is a pure function of n and the total,
+ * test/events/query-plans.test.ts). Row n (1-based) is a pure function of n and the total,
  * so a table can be filled in chunks and two databases get the same rows.
  *
  * Shape (fractions of `total`):

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createPgDatabase } from '../../runtime/db/pg.js';
 import { createPgliteDatabase } from '../../runtime/db/pglite.js';
-import type { Database } from '../../runtime/db/types.js';
-import { silentLogger } from '../../runtime/log.js';
+import type { Database } from '../../runtime/core/database.js';
+import { silentLogger } from '../../runtime/core/log.js';
 
 /**
  * Test databases. Every database test runs on the embedded PGlite; when TEST_DATABASE_URL points at a

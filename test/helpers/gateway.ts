@@ -1,6 +1,6 @@
-import { loadConfig, type ResolvedConfig } from '../../runtime/config.js';
+import { loadConfig, type ResolvedConfig } from '../../runtime/gateway/config.js';
 import { startGateway, type GatewayHandle } from '../../runtime/gateway/start.js';
-import { createMemoryLogger, type LogFields } from '../../runtime/log.js';
+import { createMemoryLogger, type LogFields } from '../../runtime/core/log.js';
 import { checkContract } from './contract.js';
 import { createTestDatabase, type Backend, type TestDatabase } from './db.js';
 import { serviceToken, TEST_JWT_SECRET, TEST_WEBHOOK_SECRET } from './tokens.js';

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../runtime/db/types.js';
+import type { Queryable } from '../../runtime/core/database.js';
 
 /**
  * Writes under faults, and what was made of them: each write is keyed (its externalId), its answer

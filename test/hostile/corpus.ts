@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { MAX_JSON_DEPTH } from '../../runtime/events/storable.js';
+import { MAX_JSON_DEPTH } from '../../runtime/core/storable.js';
 import { MAX_PAYLOAD_DEPTH } from '../../runtime/github/body.js';
 import { signGithubBody } from '../helpers/github.js';
 import { objectBoundaries, type JsonSchema } from './bounds.js';

@@ -4,7 +4,7 @@
  * test file can run the program several times with different configs.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { policies } from '../../policy/policies.js';
+import { policies } from '../../infra/policy-pack/policies.js';
 
 export const PROJECT = 'vitana-oasis';
 export const GCP_PROJECT = 'lovable-vitana-vers1';

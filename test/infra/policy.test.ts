@@ -1,6 +1,6 @@
 /**
  * The CrossGuard pack: each policy's validate function called directly with resource props, and the
- * pack booted the way `pulumi preview --policy-pack ./policy` boots it (Pulumi's policy runner), asked
+ * pack booted the way `pulumi preview --policy-pack ./infra/policy-pack` boots it (Pulumi's policy runner), asked
  * over gRPC what it enforces and to analyze a resource.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ResourceValidationArgs, ResourceValidationPolicy } from '@pulumi/policy';
-import { noPlaintextSecretEnv, onlyGatewayPublic, requiredLabels } from '../../policy/policies.js';
+import { noPlaintextSecretEnv, onlyGatewayPublic, requiredLabels } from '../../infra/policy-pack/policies.js';
 
 const LABELS = { vtid: 'dev-cicdl-0031', vt_layer: 'dev', vt_module: 'cicdl', managed_by: 'pulumi' };
 
@@ -189,10 +189,10 @@ describe('the pack under Pulumi’s policy runner', () => {
     child?.kill();
   });
 
-  it('boots from ./policy and enforces the three policies over gRPC', async () => {
+  it('boots from ./infra/policy-pack and enforces the three policies over gRPC', async () => {
     // What `pulumi-analyzer-policy` does: run @pulumi/pulumi's run-policy-pack in the pack directory.
     child = spawn(process.execPath, [require.resolve('@pulumi/pulumi/cmd/run-policy-pack'), '127.0.0.1:1', '.'], {
-      cwd: path.join(root, 'policy'),
+      cwd: path.join(root, 'infra', 'policy-pack'),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';

@@ -23,7 +23,7 @@ import {
 } from './harness.js';
 import { readFileSync } from 'node:fs';
 import { runInNewContext } from 'node:vm';
-import { LABEL_PATHS } from '../../policy/policies.js';
+import { LABEL_PATHS } from '../../infra/policy-pack/policies.js';
 import { BOOTSTRAP_APIS } from '../../infra/apis.js';
 
 

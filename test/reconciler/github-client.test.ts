@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMemoryLogger } from '../../runtime/log.js';
+import { createMemoryLogger } from '../../runtime/core/log.js';
 import type { GithubCredentials } from '../../runtime/reconciler/config.js';
 import { createGithubClient, HookNotFoundError, nextCursorOf, RateLimitedError, rateLimitOf } from '../../runtime/reconciler/github-client.js';
 import { parseHook, type Hook } from '../../runtime/reconciler/hooks.js';

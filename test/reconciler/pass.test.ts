@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryLogger } from '../../runtime/log.js';
+import { createMemoryLogger } from '../../runtime/core/log.js';
 import { loadReconcilerConfig } from '../../runtime/reconciler/config.js';
 import type { PassResult } from '../../runtime/reconciler/pass.js';
 import { composeReconciler } from '../../runtime/reconciler/start.js';

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryLogger } from '../../runtime/log.js';
+import { createMemoryLogger } from '../../runtime/core/log.js';
 import { loadReconcilerConfig } from '../../runtime/reconciler/config.js';
 import { startReconciler } from '../../runtime/reconciler/start.js';
 import { HAS_PG } from '../helpers/db.js';

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryLogger } from '../../runtime/log.js';
+import { createMemoryLogger } from '../../runtime/core/log.js';
 import { decodeLogEntry, toDeployEvent } from '../../runtime/watcher/audit-log.js';
 import {
   backoffDelay,

@@ -99,9 +99,9 @@ describe.each([
     expect(major).toBeGreaterThanOrEqual(7);
   });
 
-  it('runs the CrossGuard pack in policy/ with the command', () => {
-    expect(pulumiStep.with).toMatchObject({ policyPacks: './policy' });
-    expect(fs.existsSync(path.join(REPO, 'policy', 'PulumiPolicy.yaml'))).toBe(true);
+  it('runs the CrossGuard pack in infra/policy-pack/ with the command', () => {
+    expect(pulumiStep.with).toMatchObject({ policyPacks: './infra/policy-pack' });
+    expect(fs.existsSync(path.join(REPO, 'infra', 'policy-pack', 'PulumiPolicy.yaml'))).toBe(true);
   });
 
   it("labels the stack with the change's VTID: the guard's output as VTID, not a VTID from the stack file", () => {
