@@ -20,7 +20,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { asRole, serviceIdentity } from '../runtime/db/as-role.js';
+import { asRole } from '../runtime/db/as-role.js';
 import { migrate, readMigrationFiles, type MigrationFile } from '../runtime/db/migrate.js';
 import { createPgDatabase } from '../runtime/db/pg.js';
 import type { Database, DbIdentity } from '../runtime/core/database.js';
@@ -28,6 +28,7 @@ import { insertEvent, listEventsStatement, type EventFilters } from '../runtime/
 import { silentLogger } from '../runtime/core/log.js';
 import { projectRoot } from '../runtime/core/project-root.js';
 import { DATASET_DAYS, DATASET_START, insertRowsSql, RARE, tsOfRow, vtidOfRow } from './query-plans/dataset.js';
+import { serviceIdentity } from '../runtime/core/caller.js';
 
 const ROWS = Number(process.env.QP_ROWS ?? 1_000_000);
 const RUNS = Number(process.env.QP_RUNS ?? 50);

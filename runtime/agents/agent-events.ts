@@ -1,6 +1,6 @@
 import type { NewEvent } from '../events/new-event.js';
 import type { EventStatus } from '../events/schema.js';
-import { UNSET_VTID } from '../ledger/parse.js';
+import { UNSET_VTID } from '../core/vtid.js';
 import type { AgentChange } from './coalesce.js';
 import { IDLE, type AgentStatus } from './state.js';
 

@@ -1,7 +1,6 @@
-import { tenantFor } from '../events/new-event.js';
-import type { Caller } from '../http/auth.js';
 import type { HeartbeatBody } from './schema.js';
 import type { Beat } from './state.js';
+import { type Caller, tenantFor } from '../core/caller.js';
 
 /**
  * Pure: a validated heartbeat body -> the beat to record. The tenant follows the same rule as

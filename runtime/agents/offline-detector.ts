@@ -1,4 +1,4 @@
-import { asRole, serviceIdentity } from '../db/as-role.js';
+import { asRole } from '../db/as-role.js';
 import type { Database } from '../core/database.js';
 import { insertEvent } from '../events/repository.js';
 import type { Logger } from '../core/log.js';
@@ -6,6 +6,7 @@ import { toAgentEvent } from './agent-events.js';
 import { offlineChange } from './coalesce.js';
 import { markOverdueAgentsOffline } from './repository.js';
 import type { AgentState } from './state.js';
+import { serviceIdentity } from '../core/caller.js';
 
 // The detector acts for the platform, not for a caller: it sees and marks every tenant's agents.
 const DETECTOR_IDENTITY = serviceIdentity('agent-offline-detector');

@@ -3,7 +3,7 @@ import { asRole } from '../db/as-role.js';
 import type { BatchedTransactions } from '../db/batched-transactions.js';
 import { isPermissionDenied } from '../db/errors.js';
 import type { Database } from '../core/database.js';
-import { authenticate, dbIdentity, type AuthOptions } from '../http/auth.js';
+import { authenticate, type AuthOptions } from '../http/auth.js';
 import type { BodyReader } from '../http/read-body.js';
 import { conflict, forbidden } from '../http/errors.js';
 import { authErrors, BEARER, bodyErrors, createRouter, errorResponse, jsonResponse } from '../http/router.js';
@@ -13,6 +13,7 @@ import { recordHeartbeat } from './record-heartbeat.js';
 import { listAgents } from './repository.js';
 import { AgentListSchema, HeartbeatBodySchema, HeartbeatResponseSchema, toAgentView } from './schema.js';
 import { IDLE } from './state.js';
+import { dbIdentity } from '../core/caller.js';
 
 // A beat is a few dozen bytes; anything near this is not a heartbeat.
 export const HEARTBEAT_MAX_BYTES = 16 * 1024;

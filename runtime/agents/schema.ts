@@ -1,6 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { vtidOr } from '../events/schema.js';
-import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../core/storable.js';
+import { storableText, vtidOr } from '../core/schemas.js';
 import { AGENT_STATUSES, BEAT_STATUSES, IDLE, type AgentState } from './state.js';
 
 /** The zod schemas of the agents API: they validate requests and generate the OpenAPI document. */
@@ -32,11 +31,7 @@ export const HeartbeatBodySchema = z
       .max(HEARTBEAT_MAX_INTERVAL_MS)
       .default(HEARTBEAT_DEFAULT_INTERVAL_MS)
       .openapi({ description: 'How often the agent beats; silent for three intervals means offline.' }),
-    tenant: z
-      .string()
-      .min(1)
-      .max(100)
-      .refine(isStorableText, UNSTORABLE_TEXT_MESSAGE)
+    tenant: storableText(100)
       .optional()
       .openapi({ description: 'Default: the caller’s tenant, or `system` for service callers.' }),
   })

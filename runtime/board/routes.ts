@@ -1,11 +1,12 @@
 import { createRoute } from '@hono/zod-openapi';
 import { batchAsRole } from '../db/as-role.js';
 import type { Database } from '../core/database.js';
-import { authenticate, dbIdentity, type AuthOptions } from '../http/auth.js';
+import { authenticate, type AuthOptions } from '../http/auth.js';
 import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';
 import { buildBoard } from './board.js';
 import { boardStatement, readAttempts } from './repository.js';
 import { BoardQuerySchema, BoardResponseSchema } from './schema.js';
+import { dbIdentity } from '../core/caller.js';
 
 export interface BoardRoutesDeps {
   db: Database;

@@ -63,10 +63,3 @@ export function identityKey(identity: DbIdentity): string {
   return `${identity.role}\u0000${JSON.stringify(identity.claims)}`;
 }
 
-/**
- * The identity of work the platform does itself (the webhook, the feed hub, the offline detector):
- * service_role, with `subject` as the JWT `sub` so the database's view of the actor names the task.
- */
-export function serviceIdentity(subject: string): DbIdentity {
-  return { role: 'service_role', claims: { role: 'service_role', sub: subject } };
-}

@@ -1,6 +1,6 @@
-import type { Caller } from '../http/auth.js';
-import { UNSET_VTID } from '../ledger/parse.js';
+import { UNSET_VTID } from '../core/vtid.js';
 import type { EventStatus, IngestBody } from './schema.js';
+import { tenantFor, type Caller } from '../core/caller.js';
 
 /** An event about to be stored: the repository's input. Pure data. */
 export interface NewEvent {
@@ -35,19 +35,6 @@ export interface NewEvent {
  * caps at ~2.7 kB: unbounded, one long label made a delivery unstorable (a 500, the delivery lost).
  */
 export const LAYER_MAX_LENGTH = 64;
-
-/** Where service callers' events go when they name no tenant. */
-export const SYSTEM_TENANT = 'system';
-
-/**
- * The tenant an event is written for. An authenticated caller writes for its own tenant unless it
- * names another one; whether it may is decided by the row-level-security policy, not here.
- */
-export function tenantFor(caller: Caller, requested: string | undefined): string {
-  if (requested !== undefined) return requested;
-  if (caller.kind === 'user' && caller.tenant) return caller.tenant;
-  return SYSTEM_TENANT;
-}
 
 /** The legacy shape's metadata.vtid, normalized as VtidSchema does (the schema has checked it is a VTID). */
 function legacyVtid(metadata: Record<string, unknown> | undefined): string | undefined {

@@ -4,7 +4,7 @@ import { isPermissionDenied } from '../db/errors.js';
 import type { Database } from '../core/database.js';
 import type { EventWriter } from './writer.js';
 import type { BodyReader } from '../http/read-body.js';
-import { authenticate, dbIdentity, type AuthOptions } from '../http/auth.js';
+import { authenticate, type AuthOptions } from '../http/auth.js';
 import { conflict, forbidden } from '../http/errors.js';
 import { authErrors, BEARER, bodyErrors, createRouter, errorResponse, jsonResponse, jsonText } from '../http/router.js';
 import { writeUnavailable } from '../http/write-errors.js';
@@ -12,6 +12,7 @@ import { toNewEvent } from './new-event.js';
 import { DEFAULT_PAGE_MAX_BYTES, eventPageJson } from './page.js';
 import { eventPageStatement, readEventPage } from './repository.js';
 import { EventListSchema, EventQuerySchema, IngestBodySchema, IngestResponseSchema, type EventList } from './schema.js';
+import { dbIdentity } from '../core/caller.js';
 
 export interface EventRoutesDeps {
   db: Database;

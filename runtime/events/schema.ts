@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi';
-import { parseVtid, UNSET_VTID } from '../ledger/parse.js';
+import { UNSET_VTID } from '../core/vtid.js';
 import { LAYER_MAX_LENGTH } from './new-event.js';
-import { findUnstorableJson, isStorableText, isStorableTimestamp, UNSTORABLE_TEXT_MESSAGE } from '../core/storable.js';
+import { JsonObjectSchema, StorableJsonObjectSchema, StorableTimestampSchema as TimestampSchema, storableText, vtidOr, vtidOrMessage } from '../core/schemas.js';
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../core/storable.js';
 
 /** The zod schemas of the OASIS event API: they validate requests and generate the OpenAPI document. */
 
@@ -9,34 +10,9 @@ export const EVENT_STATUSES = ['queued', 'in_progress', 'success', 'failure', 'c
 export const EventStatusSchema = z.enum(EVENT_STATUSES).openapi('EventStatus');
 export type EventStatus = z.infer<typeof EventStatusSchema>;
 
-const vtidMessage = (noTask: string) => `must be a VTID such as VTID-2026-0001 or DEV-CICDL-0031, or ${noTask}`;
-
-/** A VTID in either platform format, or the `noTask` word (UNSET for events, IDLE for agents); stored upper-case. */
-export function vtidOr(noTask: string) {
-  return z
-    .string()
-    .trim()
-    .refine((value) => value.toUpperCase() === noTask || parseVtid(value) !== null, { message: vtidMessage(noTask) })
-    .transform((value) => value.toUpperCase())
-    .openapi({ type: 'string', example: 'VTID-2026-0001' });
-}
-
 export const VtidSchema = vtidOr(UNSET_VTID);
 
-const text = (max: number) => z.string().min(1).max(max).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
-
-const JsonObjectSchema = z.record(z.string(), z.unknown()).openapi({ type: 'object', additionalProperties: true });
-
-/** An ISO 8601 timestamp with Z or an offset, within what timestamptz stores. */
-const TimestampSchema = z.iso
-  .datetime({ offset: true })
-  .refine(isStorableTimestamp, 'must be a timestamp PostgreSQL can store (year 0001 or later, UTC offset below 16 hours)');
-
-/** Free-form JSON the caller sends (metadata): any shape, as long as jsonb can store it. */
-const StorableJsonObjectSchema = JsonObjectSchema.superRefine((value, ctx) => {
-  const problem = findUnstorableJson(value);
-  if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
-});
+const text = (max: number) => storableText(max);
 
 /**
  * POST /events/ingest. The canonical shape (`source`, `kind`, …) and the legacy shape of the
@@ -72,7 +48,7 @@ export const IngestBodySchema = z
     // non-empty string there must be a VTID too (toNewEvent ignores anything else, as it always did).
     const legacyVtid = body.metadata?.vtid;
     if (body.vtid === undefined && typeof legacyVtid === 'string' && legacyVtid !== '' && !VtidSchema.safeParse(legacyVtid).success) {
-      ctx.addIssue({ code: 'custom', path: ['metadata', 'vtid'], message: vtidMessage(UNSET_VTID) });
+      ctx.addIssue({ code: 'custom', path: ['metadata', 'vtid'], message: vtidOrMessage(UNSET_VTID) });
     }
   })
   .openapi('IngestEvent');

@@ -1,5 +1,5 @@
-import type { Caller } from '../http/auth.js';
 import type { EventStatus, OasisEvent } from '../events/schema.js';
+import type { Caller } from '../core/caller.js';
 
 /** Pure: which live events one feed client receives. */
 

@@ -2,12 +2,12 @@ import { batchAsRole } from '../db/as-role.js';
 import type { Database } from '../core/database.js';
 import { comparePositions, FEED_START, type FeedPosition } from '../events/position.js';
 import { feedPageStatement, readFeedPage, type FeedEntry } from '../events/repository.js';
-import { actorName, dbIdentity, type Caller } from '../http/auth.js';
 import type { Logger } from '../core/log.js';
 import { matchesFilter, visibleTo, type FeedFilter } from './audience.js';
 import { SseChannel, type EndReason } from './channel.js';
 import { cursorFrame, encodedEventFrame, eventFrame, keepaliveFrame, openFrame, type PingData } from './frames.js';
 import type { FeedHub, FeedSubscriber } from './hub.js';
+import { actorName, dbIdentity, type Caller } from '../core/caller.js';
 
 export interface FeedStreamDeps {
   /** What one stream needs of the instance's hub. */

@@ -1,10 +1,11 @@
-import { asRole, batchAsRole, serviceIdentity } from '../db/as-role.js';
+import { asRole, batchAsRole } from '../db/as-role.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import type { Database, Listener } from '../core/database.js';
 import { comparePositions, FEED_START, parseTxid, type FeedPosition } from '../events/position.js';
 import { feedPageStatement, feedPositionOf, latestFeedPosition, readFeedPage, type FeedPage } from '../events/repository.js';
 import type { OasisEvent } from '../events/schema.js';
 import type { Logger } from '../core/log.js';
+import { serviceIdentity } from '../core/caller.js';
 
 /**
  * The live feed of one gateway instance. It holds the instance's one LISTEN connection; a NOTIFY

@@ -1,7 +1,8 @@
-import { LAYER_MAX_LENGTH, SYSTEM_TENANT, type NewEvent } from '../events/new-event.js';
-import { extractVtid, UNSET_VTID } from '../ledger/parse.js';
+import { LAYER_MAX_LENGTH, type NewEvent } from '../events/new-event.js';
+import { extractVtid, UNSET_VTID } from '../core/vtid.js';
 import { describerFor } from './describe.js';
 import { asArray, at, numberAt, stringAt, type JsonObject } from './payload.js';
+import { SYSTEM_TENANT } from '../core/caller.js';
 
 /**
  * A verified GitHub delivery -> the OASIS event to store. Pure: no I/O, no clock. The event-specific

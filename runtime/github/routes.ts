@@ -1,7 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { GatewayConfig } from '../gateway/config.js';
-import { serviceIdentity } from '../db/as-role.js';
 import type { EventWriter } from '../events/writer.js';
 import type { AuthOptions } from '../http/auth.js';
 import type { AppEnv } from '../http/env.js';
@@ -10,12 +9,13 @@ import type { BodyReader } from '../http/read-body.js';
 import { createRouter, errorResponse, jsonResponse } from '../http/router.js';
 import { healthRouteAccess, mayShowDetails } from '../http/service-details.js';
 import { writeUnavailable } from '../http/write-errors.js';
-import { UNSET_VTID } from '../ledger/parse.js';
+import { UNSET_VTID } from '../core/vtid.js';
 import { decodeWebhookBody, MAX_PAYLOAD_DEPTH, webhookMediaType, type WebhookMediaType } from './body.js';
 import { normalizeDelivery } from './normalize.js';
 import { WEBHOOK_BODY_DOC, WebhookAckSchema, WebhookHeadersSchema, WebhookHealthSchema } from './schema.js';
 import { parseSignatureHeader, SignatureCheck } from './signature.js';
 import { createWebhookStats, type WebhookStats } from './stats.js';
+import { serviceIdentity } from '../core/caller.js';
 
 /**
  * POST /webhooks/github: content type (415) -> a well-formed signature header (401, before a byte of

@@ -1,4 +1,4 @@
-import { parseVtid } from '../ledger/parse.js';
+import { parseVtid } from '../core/vtid.js';
 
 /** What a beat says when the agent has no task. */
 export const IDLE = 'IDLE';

@@ -3,25 +3,10 @@ import { verify } from 'hono/jwt';
 import { decodeHeader } from 'hono/utils/jwt/jwt';
 import type { SignatureKey } from 'hono/utils/jwt/jws';
 import { JwtTokenExpired, JwtTokenSignatureMismatched } from 'hono/utils/jwt/types';
-import { serviceIdentity } from '../db/as-role.js';
-import type { DbIdentity } from '../core/database.js';
+import type { Caller } from '../core/caller.js';
 import type { AppEnv } from './env.js';
 import { forbidden, HttpError, unauthorized } from './errors.js';
 import type { KeySource, SigningAlgorithm } from './jwks.js';
-
-/**
- * Who is calling. Tokens are JWTs as Supabase issues them: signed by one of the project's signing keys
- * (ES256/RS256, public keys from its JWKS) or, in the legacy system, HS256 with the JWT secret. Claims:
- * `role` is `service_role`, `authenticated`, or `oasis_reader` (a read-only credential, e.g. for a wall
- * screen: `npm run token -- --read-only`); the tenant is `tenant` or `app_metadata.tenant`; admins
- * have `app_metadata.role = 'admin'` or `is_admin: true`.
- */
-export type Caller =
-  | { kind: 'service'; role: 'service_role'; subject: string; claims: Record<string, unknown> }
-  | { kind: 'user'; role: 'authenticated'; subject: string; tenant: string | null; isAdmin: boolean; claims: Record<string, unknown> }
-  /** Reads every tenant's rows, writes nothing: enforced by the database role's grants (policies/008). */
-  | { kind: 'reader'; role: 'oasis_reader'; subject: string; claims: Record<string, unknown> }
-  | { kind: 'public' };
 
 export type Access = 'read' | 'write';
 
@@ -91,17 +76,6 @@ export function callerFromClaims(claims: Record<string, unknown>): Caller | null
     };
   }
   return null;
-}
-
-/** The database identity a caller's SQL runs as. Public reads run as service_role on read-only paths. */
-export function dbIdentity(caller: Caller): DbIdentity {
-  if (caller.kind === 'public') return serviceIdentity('public');
-  return { role: caller.role, claims: caller.claims };
-}
-
-/** A short name for "who did it" in events and logs: never the token itself. */
-export function actorName(caller: Caller): string {
-  return caller.kind === 'public' ? 'public' : caller.subject;
 }
 
 function bearerToken(c: Context, access: Access): string | null {

@@ -1,5 +1,5 @@
 import type { Logger } from '../core/log.js';
-import type { Caller } from './auth.js';
+import type { Caller } from '../core/caller.js';
 
 /** What middleware hands to handlers through `c.get(...)`. */
 export interface AppVariables {

@@ -1,7 +1,6 @@
-import type { Caller } from '../http/auth.js';
-import { tenantFor } from '../events/new-event.js';
 import type { NewLedgerEntry } from './ledger-repository.js';
 import type { CreateVtidBody } from './schema.js';
+import { type Caller, tenantFor } from '../core/caller.js';
 
 /**
  * Pure: a validated create body -> the task to register. The tenant defaults to the caller's (service

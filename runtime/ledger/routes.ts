@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { asRole } from '../db/as-role.js';
 import type { BatchedTransactions } from '../db/batched-transactions.js';
 import type { Database } from '../core/database.js';
-import { actorName, authenticate, dbIdentity, type AuthOptions, type Caller } from '../http/auth.js';
+import { authenticate, type AuthOptions } from '../http/auth.js';
 import { conflict, forbidden, HttpError, notFound } from '../http/errors.js';
 import type { BodyReader } from '../http/read-body.js';
 import { authErrors, BEARER, bodyErrors, createRouter, errorResponse, jsonResponse } from '../http/router.js';
@@ -12,6 +12,7 @@ import { updateTask, type Actor } from './ledger-commands.js';
 import type { LedgerCreator } from './ledger-creator.js';
 import { findLedgerEntry, lastSequenceOfYear, listChildren, listLedgerEntries } from './ledger-repository.js';
 import { toNewLedgerEntry } from './new-entry.js';
+import { actorName, dbIdentity, type Caller } from '../core/caller.js';
 import {
   CreateVtidBodySchema,
   GetVtidQuerySchema,

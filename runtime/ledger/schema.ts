@@ -1,28 +1,13 @@
 import { z } from '@hono/zod-openapi';
-import { findUnstorableJson, isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../core/storable.js';
-import { parseLedgerVtid } from './parse.js';
+import { JsonObjectSchema, LedgerVtidSchema, StorableJsonObjectSchema, storableText } from '../core/schemas.js';
 import { LEDGER_STATUSES } from './transitions.js';
 
 /** The zod schemas of the VTID ledger API: they validate requests and generate the OpenAPI document. */
 
 export const LedgerStatusSchema = z.enum(LEDGER_STATUSES).openapi('VtidStatus');
 
-/** Exactly a ledger id; accepted in any case, used upper-case (as stored). */
-export const LedgerVtidSchema = z
-  .string()
-  .trim()
-  .refine((value) => parseLedgerVtid(value) !== null, { message: 'must be a ledger VTID such as VTID-2026-0001' })
-  .transform((value) => value.toUpperCase())
-  .openapi({ type: 'string', example: 'VTID-2026-0001' });
-
-// What PostgreSQL cannot store (NUL, unpaired surrogates, very deep JSON) is the client's error: a 400
-// naming the field, not a 500 from the INSERT.
-const text = (max: number) => z.string().trim().min(1).max(max).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
-const JsonObjectSchema = z.record(z.string(), z.unknown()).openapi({ type: 'object', additionalProperties: true });
-const StorableJsonObjectSchema = JsonObjectSchema.superRefine((value, ctx) => {
-  const problem = findUnstorableJson(value);
-  if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
-});
+// Fields people type: trimmed before the bounds are checked.
+const text = (max: number) => storableText(max, { trim: true });
 
 export const CreateVtidBodySchema = z
   .object({

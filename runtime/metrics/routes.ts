@@ -1,13 +1,14 @@
 import { createRoute } from '@hono/zod-openapi';
 import { batchAsRole } from '../db/as-role.js';
 import type { Database } from '../core/database.js';
-import { authenticate, dbIdentity, type AuthOptions } from '../http/auth.js';
+import { authenticate, type AuthOptions } from '../http/auth.js';
 import { badRequest } from '../http/errors.js';
 import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';
 import { fourKeys } from './figures.js';
 import { METRICS_WORK_MEM, metricsStatement, readAggregates } from './repository.js';
 import { MetricsQuerySchema, MetricsResponseSchema } from './schema.js';
 import { resolveWindow, windowLengthDays } from './window.js';
+import { dbIdentity } from '../core/caller.js';
 
 export interface MetricsRoutesDeps {
   db: Database;

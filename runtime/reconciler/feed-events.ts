@@ -10,12 +10,13 @@
  *
  * Like every platform event they carry no VTID (UNSET) and belong to the system tenant.
  */
-import { SYSTEM_TENANT, type NewEvent } from '../events/new-event.js';
+import { type NewEvent } from '../events/new-event.js';
 import type { EventStatus } from '../events/schema.js';
-import { UNSET_VTID } from '../ledger/parse.js';
+import { UNSET_VTID } from '../core/vtid.js';
 import { abandonKeyOf, RECONCILER_SOURCE, redeliveryKeyOf, type DeliveryGroup } from './decide.js';
 import { repoOf, type Hook } from './hooks.js';
 import { RATE_LIMITED_KIND } from './known-events.js';
+import { SYSTEM_TENANT } from '../core/caller.js';
 
 function reconcilerEvent(fields: {
   kind: string;

@@ -3,10 +3,11 @@
  * (and which redeliveries it asked for before), and whether a recent pass was told to wait. Reads
  * only, through the events repository's statements, as the service role under its own subject.
  */
-import { batchAsRole, serviceIdentity } from '../db/as-role.js';
+import { batchAsRole } from '../db/as-role.js';
 import type { Database } from '../core/database.js';
 import { existingKeysStatement, listEventsStatement, readEvents, type EventKey } from '../events/repository.js';
 import { keyString, RECONCILER_SOURCE } from './decide.js';
+import { serviceIdentity } from '../core/caller.js';
 
 /** The reconciler writes and reads as the service role; `sub` names it in the database's view. */
 export const RECONCILER_IDENTITY = serviceIdentity('github-reconciler');

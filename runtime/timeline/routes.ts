@@ -1,14 +1,15 @@
 import { createRoute } from '@hono/zod-openapi';
 import { asRole } from '../db/as-role.js';
 import type { Database } from '../core/database.js';
-import { authenticate, dbIdentity, type AuthOptions } from '../http/auth.js';
+import { authenticate, type AuthOptions } from '../http/auth.js';
 import { notFound } from '../http/errors.js';
 import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';
 import { findLedgerEntry, listChildren } from '../ledger/ledger-repository.js';
-import { parseVtid } from '../ledger/parse.js';
+import { parseVtid } from '../core/vtid.js';
 import { buildTimeline } from './phases.js';
 import { listTimelineEvents } from './repository.js';
 import { TimelineParamsSchema, TimelineQuerySchema, TimelineResponseSchema } from './schema.js';
+import { dbIdentity } from '../core/caller.js';
 
 export interface TimelineRoutesDeps {
   db: Database;

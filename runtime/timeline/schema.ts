@@ -1,18 +1,10 @@
 import { z } from '@hono/zod-openapi';
 import { EventStatusSchema, OasisEventSchema } from '../events/schema.js';
 import { LedgerEntrySchema } from '../ledger/schema.js';
-import { parseVtid } from '../ledger/parse.js';
+import { AnyVtidSchema } from '../core/schemas.js';
 import { PHASES } from './steps.js';
 
 /** The zod schemas of GET /vtid/{vtid}/timeline: they validate the request and generate the OpenAPI document. */
-
-/** A VTID of either format (never UNSET: that is "no task", not a task). */
-export const AnyVtidSchema = z
-  .string()
-  .trim()
-  .refine((value) => parseVtid(value) !== null, { message: 'must be a VTID such as VTID-2026-0001 or DEV-CICDL-0031' })
-  .transform((value) => value.toUpperCase())
-  .openapi({ type: 'string', example: 'DEV-CICDL-0031' });
 
 export const TimelineParamsSchema = z.object({
   vtid: AnyVtidSchema.openapi({ param: { name: 'vtid', in: 'path' }, example: 'DEV-CICDL-0031' }),

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serviceIdentity } from '../../runtime/db/as-role.js';
 import { BatchedTransactions, type Unit } from '../../runtime/db/batched-transactions.js';
 import { migrate, readMigrationFiles } from '../../runtime/db/migrate.js';
 import type { DbIdentity, Queryable } from '../../runtime/core/database.js';
@@ -8,6 +7,7 @@ import { insertEvent } from '../../runtime/events/repository.js';
 import { silentLogger } from '../../runtime/core/log.js';
 import { projectRoot } from '../../runtime/core/project-root.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { serviceIdentity } from '../../runtime/core/caller.js';
 
 /** Units of work sharing transactions, on a real database: one commit, isolation of failures, RLS per unit. */
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asRole, serviceIdentity } from '../../runtime/db/as-role.js';
+import { asRole } from '../../runtime/db/as-role.js';
 import { migrate, readMigrationFiles } from '../../runtime/db/migrate.js';
 import { createPgDatabase } from '../../runtime/db/pg.js';
 import type { Database, DbIdentity } from '../../runtime/core/database.js';
@@ -9,6 +9,7 @@ import { silentLogger } from '../../runtime/core/log.js';
 import { projectRoot } from '../../runtime/core/project-root.js';
 import { DATASET_START, insertRowsSql, RARE, vtidOfRow } from '../../scripts/query-plans/dataset.js';
 import { createPgDatabaseUrl, HAS_PG } from '../helpers/db.js';
+import { serviceIdentity } from '../../runtime/core/caller.js';
 
 /**
  * The plans of GET /api/v1/oasis/events on real PostgreSQL, with the synthetic correlated data set of

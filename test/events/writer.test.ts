@@ -1,7 +1,6 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serviceIdentity } from '../../runtime/db/as-role.js';
 import { migrate, readMigrationFiles } from '../../runtime/db/migrate.js';
 import { createPgDatabase } from '../../runtime/db/pg.js';
 import type { Database, DbIdentity } from '../../runtime/core/database.js';
@@ -11,6 +10,7 @@ import { EventWriter } from '../../runtime/events/writer.js';
 import { silentLogger } from '../../runtime/core/log.js';
 import { projectRoot } from '../../runtime/core/project-root.js';
 import { BACKENDS, createTestDatabase, HAS_PG, stallEventWrites, type TestDatabase } from '../helpers/db.js';
+import { serviceIdentity } from '../../runtime/core/caller.js';
 
 /**
  * The group-commit writer against a real database: batching, per-row outcomes, row-level security

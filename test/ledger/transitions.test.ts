@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Caller } from '../../runtime/http/auth.js';
 import { createdEvent, eventStatusFor, updatedEvent } from '../../runtime/ledger/ledger-events.js';
 import { toNewLedgerEntry } from '../../runtime/ledger/new-entry.js';
 import type { LedgerEntry } from '../../runtime/ledger/schema.js';
 import { allowedTransitions, canTransition, isFinal, LEDGER_STATUSES, type LedgerStatus } from '../../runtime/ledger/transitions.js';
 import { mergeMetadata, planUpdate } from '../../runtime/ledger/update-plan.js';
+import type { Caller } from '../../runtime/core/caller.js';
 
 const ALLOWED: Array<[LedgerStatus, LedgerStatus]> = [
   ['pending', 'active'],
