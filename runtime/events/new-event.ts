@@ -36,6 +36,10 @@ export interface NewEvent {
  */
 export const LAYER_MAX_LENGTH = 64;
 
+/** The longest title and actor an event may have; what is made from longer text is cut to fit (core/text.ts). */
+export const EVENT_TITLE_MAX_LENGTH = 500;
+export const EVENT_ACTOR_MAX_LENGTH = 200;
+
 /** The legacy shape's metadata.vtid, normalized as VtidSchema does (the schema has checked it is a VTID). */
 function legacyVtid(metadata: Record<string, unknown> | undefined): string | undefined {
   const value = metadata?.vtid;

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { UNSET_VTID } from '../core/vtid.js';
-import { LAYER_MAX_LENGTH } from './new-event.js';
+import { EVENT_ACTOR_MAX_LENGTH, EVENT_TITLE_MAX_LENGTH, LAYER_MAX_LENGTH } from './new-event.js';
 import { JsonObjectSchema, StorableJsonObjectSchema, StorableTimestampSchema as TimestampSchema, storableText, vtidOr, vtidOrMessage } from '../core/schemas.js';
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../core/storable.js';
 
@@ -29,11 +29,11 @@ export const IngestBodySchema = z
     vtid: VtidSchema.optional(),
     layer: text(LAYER_MAX_LENGTH).optional(),
     module: text(LAYER_MAX_LENGTH).optional(),
-    title: text(500).optional(),
+    title: text(EVENT_TITLE_MAX_LENGTH).optional(),
     repo: text(200).optional(),
     ref: text(255).optional(),
     sha: z.string().regex(/^[0-9a-fA-F]{7,64}$/, 'must be a hex commit sha').optional(),
-    actor: text(200).optional(),
+    actor: text(EVENT_ACTOR_MAX_LENGTH).optional(),
     url: z.url().max(2048).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE).optional(),
     externalId: text(200).optional(),
     ts: TimestampSchema.optional(),

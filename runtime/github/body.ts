@@ -1,5 +1,6 @@
 import { jsonNestsDeeperThan } from '../core/storable.js';
-import { asObject, isStorableJsonText, parseStorableJson, type JsonObject } from './payload.js';
+import { asObject, type JsonObject } from '../core/object.js';
+import { isStorableJsonText, parseStorableJson } from './payload.js';
 
 /**
  * The two bodies GitHub sends (the hook's "content type" setting): the JSON itself, or a form with the

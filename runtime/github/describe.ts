@@ -8,8 +8,8 @@ import {
   objectAt,
   shortRef,
   stringAt,
-  type JsonObject,
 } from './payload.js';
+import type { JsonObject } from '../core/object.js';
 import { ACTIONS_APP, actionsStatus, actionsWaiting, deploymentStateStatus, pullRequestStatus, pushStatus, releaseStatus, STATUS_TABLE } from './status.js';
 
 /**

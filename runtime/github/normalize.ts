@@ -1,7 +1,9 @@
-import { LAYER_MAX_LENGTH, type NewEvent } from '../events/new-event.js';
+import { truncate } from '../core/text.js';
+import { EVENT_TITLE_MAX_LENGTH, LAYER_MAX_LENGTH, type NewEvent } from '../events/new-event.js';
 import { extractVtid, UNSET_VTID } from '../core/vtid.js';
 import { describerFor } from './describe.js';
-import { asArray, at, numberAt, stringAt, type JsonObject } from './payload.js';
+import type { JsonObject } from '../core/object.js';
+import { asArray, at, numberAt, stringAt } from './payload.js';
 import { SYSTEM_TENANT } from '../core/caller.js';
 
 /**
@@ -26,9 +28,6 @@ export interface GithubDelivery {
 /** Deliveries are not a tenant's own writes: they belong to the platform, like other service events. */
 export const WEBHOOK_TENANT = SYSTEM_TENANT;
 
-// The ingest API allows titles up to 500 characters; a delivery's title follows the same bound.
-const MAX_TITLE = 500;
-
 /**
  * A repository's full name as GitHub allows it: an owner of 1-39 letters, digits and hyphens, a name of
  * 1-100 of letters, digits, `.`, `_`, `-`. Anything else in `repository.full_name` is not a repository
@@ -40,11 +39,6 @@ const GITHUB_FULL_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$
 function repositoryOf(payload: JsonObject): string | null {
   const fullName = stringAt(payload, 'repository', 'full_name');
   return fullName !== null && GITHUB_FULL_NAME.test(fullName) ? fullName : null;
-}
-
-function truncate(text: string | null, max: number): string | null {
-  if (text === null) return null;
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 function compact(fields: Record<string, unknown>): Record<string, unknown> {
@@ -85,7 +79,8 @@ export function normalizeDelivery(delivery: GithubDelivery): NewEvent {
     status: described.status,
     layer: labels.layer ?? vtid?.layer ?? null,
     module: labels.module ?? vtid?.module ?? null,
-    title: truncate(described.title, MAX_TITLE),
+    // A delivery's title has the ingest API's bound.
+    title: described.title === null ? null : truncate(described.title, EVENT_TITLE_MAX_LENGTH),
     repo: repositoryOf(payload),
     ref: described.ref,
     sha: described.sha,

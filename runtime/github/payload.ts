@@ -5,11 +5,7 @@ import { replaceUnstorableText } from '../core/storable.js';
  * nulls must turn into a missing value, never an exception, so the delivery is still stored.
  */
 
-export type JsonObject = Record<string, unknown>;
-
-export function asObject(value: unknown): JsonObject | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : undefined;
-}
+import { asObject, type JsonObject } from '../core/object.js';
 
 export function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];

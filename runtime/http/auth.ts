@@ -4,6 +4,7 @@ import { decodeHeader } from 'hono/utils/jwt/jwt';
 import type { SignatureKey } from 'hono/utils/jwt/jws';
 import { JwtTokenExpired, JwtTokenSignatureMismatched } from 'hono/utils/jwt/types';
 import type { Caller } from '../core/caller.js';
+import { asObject } from '../core/object.js';
 import type { AppEnv } from './env.js';
 import { forbidden, HttpError, unauthorized } from './errors.js';
 import type { KeySource, SigningAlgorithm } from './jwks.js';
@@ -30,10 +31,6 @@ function stringClaim(value: unknown): string | null {
   return typeof value === 'string' && value.length > 0 ? value : null;
 }
 
-function record(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
 /**
  * The claim that decides the tenant, exactly as `public.oasis_jwt_tenant()` (policies/007) picks it, so
  * the live feed's own check (feed/audience.ts) and the ingest default never differ from row-level
@@ -41,7 +38,7 @@ function record(value: unknown): Record<string, unknown> {
  */
 function decidingTenantClaim(claims: Record<string, unknown>): unknown {
   if (claims.tenant !== undefined && claims.tenant !== null) return claims.tenant;
-  return record(claims.app_metadata).tenant ?? null;
+  return asObject(claims.app_metadata)?.tenant ?? null;
 }
 
 /** The tenant: a deciding claim that is not a string (`5`, `["beta"]`) is no tenant, in SQL as here. */
@@ -61,7 +58,7 @@ export function hasMalformedTenantClaim(claims: Record<string, unknown>): boolea
 
 /** Pure: claims -> caller, or null for a role we do not serve. */
 export function callerFromClaims(claims: Record<string, unknown>): Caller | null {
-  const appMetadata = record(claims.app_metadata);
+  const appMetadata = asObject(claims.app_metadata) ?? {};
   const subject = stringClaim(claims.email) ?? stringClaim(claims.sub) ?? String(claims.role);
   if (claims.role === 'service_role') return { kind: 'service', role: 'service_role', subject, claims };
   if (claims.role === 'oasis_reader') return { kind: 'reader', role: 'oasis_reader', subject, claims };

@@ -1,3 +1,4 @@
+import { truncate } from '../core/text.js';
 import type { NewEvent } from '../events/new-event.js';
 import type { EventStatus } from '../events/schema.js';
 import type { LedgerEntry } from './schema.js';
@@ -24,11 +25,8 @@ export function eventStatusFor(status: LedgerStatus): EventStatus {
   return EVENT_STATUS[status];
 }
 
-const TITLE_MAX = 200;
-
-function clip(text: string): string {
-  return text.length <= TITLE_MAX ? text : `${text.slice(0, TITLE_MAX - 1)}…`;
-}
+// A task's description can be long; its events' titles stay a line in the console.
+const LEDGER_EVENT_TITLE_MAX_LENGTH = 200;
 
 function baseEvent(entry: LedgerEntry, actor: string): Pick<NewEvent, 'source' | 'vtid' | 'actor' | 'tenant'> {
   return { source: LEDGER_EVENT_SOURCE, vtid: entry.vtid, actor, tenant: entry.tenant };
@@ -40,7 +38,7 @@ export function createdEvent(entry: LedgerEntry, actor: string): NewEvent {
     ...baseEvent(entry, actor),
     kind: 'vtid.created',
     status: eventStatusFor(entry.status),
-    title: clip(`${entry.taskFamily}/${entry.taskType}: ${entry.description}`),
+    title: truncate(`${entry.taskFamily}/${entry.taskType}: ${entry.description}`, LEDGER_EVENT_TITLE_MAX_LENGTH),
     metadata: {
       oldStatus: null,
       newStatus: entry.status,

@@ -13,7 +13,10 @@
  * failed). One log entry becomes one event; the entry's insertId is the event's externalId, so the
  * gateway's idempotent ingest absorbs re-reads.
  */
+import { isJsonObject } from '../core/object.js';
+import { truncate } from '../core/text.js';
 import { parseVtid } from '../core/vtid.js';
+import { EVENT_ACTOR_MAX_LENGTH, EVENT_TITLE_MAX_LENGTH, LAYER_MAX_LENGTH } from '../events/new-event.js';
 import { AUDIT_LOG_TYPE_URL, decodeAuditLogBytes, type AuditLogJson, type JsonObject, type JsonValue } from './proto.js';
 
 export const DEPLOY_SOURCE = 'gcp.cloudrun';
@@ -94,9 +97,11 @@ export type ParseResult = { ok: true; event: DeployEvent } | { ok: false; reason
 
 type Json = JsonValue | undefined;
 
+/** The guard of core/object.ts, typed as the decoded audit log's JSON. */
 function asObject(value: Json | unknown): JsonObject | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : undefined;
+  return isJsonObject(value) ? (value as JsonObject) : undefined;
 }
+
 
 function asString(value: Json | unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
@@ -320,15 +325,9 @@ function fromResourceName(resourceName: string | undefined): { service?: string;
   return out;
 }
 
-const MAX_TITLE = 500;
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
 function labelWord(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
-  return trimmed ? truncate(trimmed.toUpperCase(), 64) : undefined;
+  return trimmed ? truncate(trimmed.toUpperCase(), LAYER_MAX_LENGTH) : undefined;
 }
 
 export function consoleUrl(project: string | undefined, region: string | undefined, service: string | undefined): string | undefined {
@@ -426,7 +425,7 @@ export function toDeployEvent(entry: AuditLogEntry): ParseResult {
     status,
     externalId: entry.insertId,
     ts: new Date(entry.timestamp).toISOString(),
-    title: truncate(`Deploy ${service ?? 'unknown service'}${revision ? ` rev ${revision}` : ''}: ${status}`, MAX_TITLE),
+    title: truncate(`Deploy ${service ?? 'unknown service'}${revision ? ` rev ${revision}` : ''}: ${status}`, EVENT_TITLE_MAX_LENGTH),
     metadata,
   };
 
@@ -442,7 +441,7 @@ export function toDeployEvent(entry: AuditLogEntry): ParseResult {
   const module = labelWord(label('vt_module')) ?? vtid?.module;
   if (layer) event.layer = layer;
   if (module) event.module = module;
-  if (actor) event.actor = truncate(actor, 200);
+  if (actor) event.actor = truncate(actor, EVENT_ACTOR_MAX_LENGTH);
   const url = consoleUrl(project, region, service);
   if (url) event.url = url;
   return { ok: true, event };

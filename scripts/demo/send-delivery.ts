@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { asObject } from '../../runtime/core/object.js';
 import type { GithubDelivery } from './github-payloads.js';
 
 /**
@@ -48,7 +49,7 @@ export async function readJsonObject(response: Response): Promise<Record<string,
   const text = await response.text();
   try {
     const parsed: unknown = JSON.parse(text);
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+    return asObject(parsed) ?? {};
   } catch {
     return {};
   }
