@@ -13,7 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { extractVtid } from '../runtime/core/vtid.js';
+import { extractVtid } from '@vitana/vtid';
 
 export interface Source {
   kind: 'PR title' | 'branch' | 'commit message';

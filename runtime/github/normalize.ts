@@ -1,5 +1,5 @@
 import { LAYER_MAX_LENGTH, type NewEvent } from '../events/new-event.js';
-import { extractVtid, UNSET_VTID } from '../core/vtid.js';
+import { extractVtid, UNSET_VTID } from '@vitana/vtid';
 import { describerFor } from './describe.js';
 import { asArray, at, numberAt, stringAt, type JsonObject } from './payload.js';
 import { SYSTEM_TENANT } from '../core/caller.js';

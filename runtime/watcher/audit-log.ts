@@ -13,7 +13,7 @@
  * failed). One log entry becomes one event; the entry's insertId is the event's externalId, so the
  * gateway's idempotent ingest absorbs re-reads.
  */
-import { parseVtid } from '../core/vtid.js';
+import { parseVtid } from '@vitana/vtid';
 import { AUDIT_LOG_TYPE_URL, decodeAuditLogBytes, type AuditLogJson, type JsonObject, type JsonValue } from './proto.js';
 
 export const DEPLOY_SOURCE = 'gcp.cloudrun';

@@ -1,4 +1,4 @@
-import { startHeartbeat, type BeatReport, type HeartbeatError, type HeartbeatHandle } from '../../runtime/heartbeat/index.js';
+import { startHeartbeat, type BeatReport, type HeartbeatError, type HeartbeatHandle } from '@vitana/agent-heartbeat';
 
 /**
  * An agent service of the story, beating with the heartbeat library exactly as a real one does

@@ -2,7 +2,7 @@
  * The VTID guard: the program refuses a missing, malformed or un-labellable VTID with one clear message
  * before any resource is declared; label values are converted to GCP's rules or refused.
  */
-import { VTID_MAX_LENGTH } from '../../runtime/core/vtid.js';
+import { VTID_MAX_LENGTH } from '@vitana/vtid';
 import { describe, expect, it, vi } from 'vitest';
 import * as pulumi from '@pulumi/pulumi';
 import { devConfig, one, runProgram, runProgramExpectingError } from './harness.js';
