@@ -168,7 +168,19 @@ describe('the build context (.dockerignore) and .gitignore', () => {
 
   it('sends everything the Dockerfile copies', () => {
     expect([...new Set(copied)].sort()).toEqual(
-      ['migrations', 'package-lock.json', 'package.json', 'policies', 'runtime', 'runtime/console/console.html', 'runtime/console/views', 'scripts/build.mjs', 'tsconfig.json'].sort(),
+      [
+        'migrations',
+        'package-lock.json',
+        'package.json',
+        'policies',
+        'runtime',
+        'runtime/console/console.html',
+        'runtime/console/views',
+        'runtime/packages/agent-heartbeat/package.json',
+        'runtime/packages/vtid/package.json',
+        'scripts/build.mjs',
+        'tsconfig.json',
+      ].sort(),
     );
     for (const src of copied) {
       expect(sent.some((f) => f === src || f.startsWith(`${src}/`)), src).toBe(true);
