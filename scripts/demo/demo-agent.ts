@@ -2,7 +2,7 @@ import { startHeartbeat, type BeatReport, type HeartbeatError, type HeartbeatHan
 
 /**
  * An agent service of the story, beating with the heartbeat library exactly as a real one does
- * (runtime/heartbeat). Each story step waits until the gateway has recorded the beat that step
+ * (@vitana/agent-heartbeat). Each story step waits until the gateway has recorded the beat that step
  * causes, so the story's lines say what the gateway answered.
  */
 

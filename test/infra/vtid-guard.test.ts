@@ -42,7 +42,7 @@ describe('VTID guard (program under mocks)', () => {
   });
 
   it('refuses a VTID-shaped id too long to be one (and so too long for a GCP label)', async () => {
-    // Ids are bounded (at most 59 characters, runtime/core/vtid.ts), so every well-formed VTID fits
+    // Ids are bounded (at most 59 characters, @vitana/vtid), so every well-formed VTID fits
     // a GCP label value (63); a longer one is malformed.
     expect(VTID_MAX_LENGTH).toBeLessThanOrEqual(63);
     const vtid = `DEV-${'A'.repeat(60)}-0001`;
