@@ -9,7 +9,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { credentialProblems, type CredentialSetting } from '../runtime/reconciler/credential-rules.js';
 import { parseHookList } from '../runtime/reconciler/hooks.js';
-import { parseVtid } from '../runtime/core/vtid.js';
+import { parseVtid } from '@vitana/vtid';
 import { ADOPTABLE } from './adoption.js';
 import { makeLabels, type Labels } from './labels.js';
 

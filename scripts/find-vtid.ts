@@ -1,5 +1,5 @@
 /**
- * Finds the VTID of the current change the way the gateway does (runtime/core/vtid.ts): the PR title,
+ * Finds the VTID of the current change the way the gateway does (@vitana/vtid): the PR title,
  * then the branch name, then commit messages; the first id found wins. Prints the VTID and exits 0, or
  * explains what was searched and exits 1. Run through scripts/ensure-vtid.sh (CI) or
  * `npx tsx scripts/find-vtid.ts`.
@@ -13,7 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { extractVtid } from '../runtime/core/vtid.js';
+import { extractVtid } from '@vitana/vtid';
 
 export interface Source {
   kind: 'PR title' | 'branch' | 'commit message';

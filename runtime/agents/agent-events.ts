@@ -1,8 +1,9 @@
 import type { NewEvent } from '../events/new-event.js';
 import type { EventStatus } from '../events/schema.js';
-import { UNSET_VTID } from '../core/vtid.js';
+import { UNSET_VTID } from '@vitana/vtid';
 import type { AgentChange } from './coalesce.js';
-import { IDLE, type AgentStatus } from './state.js';
+import { IDLE } from '@vitana/agent-heartbeat/wire';
+import type { AgentStatus } from './state.js';
 
 /** Pure: an agent's change -> the one OASIS event that records it. */
 

@@ -1,4 +1,5 @@
-import { IDLE, OFFLINE_AFTER_INTERVALS, type AgentState, type AgentStatus, type Beat } from './state.js';
+import { IDLE } from '@vitana/agent-heartbeat/wire';
+import { OFFLINE_AFTER_INTERVALS, type AgentState, type AgentStatus, type Beat } from './state.js';
 
 /**
  * The coalescing rules, pure: given the stored state of an agent and a beat (or the clock, for the

@@ -12,7 +12,7 @@ import { toBeat } from './beat.js';
 import { recordHeartbeat } from './record-heartbeat.js';
 import { listAgents } from './repository.js';
 import { AgentListSchema, HeartbeatBodySchema, HeartbeatResponseSchema, toAgentView } from './schema.js';
-import { IDLE } from './state.js';
+import { HEARTBEAT_PATH, IDLE } from '@vitana/agent-heartbeat/wire';
 import { dbIdentity } from '../core/caller.js';
 
 // A beat is a few dozen bytes; anything near this is not a heartbeat.
@@ -36,7 +36,7 @@ export function agentRoutes(deps: AgentRoutesDeps) {
 
   const heartbeat = createRoute({
     method: 'post',
-    path: '/api/v1/agents/heartbeat',
+    path: HEARTBEAT_PATH,
     tags: ['Agents'],
     summary: 'An agent says it is alive and which task it is on (runtime/heartbeat sends these)',
     security: BEARER,

@@ -1,6 +1,14 @@
 import { z } from '@hono/zod-openapi';
 import { storableText, vtidOr } from '../core/schemas.js';
-import { AGENT_STATUSES, BEAT_STATUSES, IDLE, type AgentState } from './state.js';
+import {
+  AGENT_STATUSES,
+  BEAT_STATUSES,
+  HEARTBEAT_DEFAULT_INTERVAL_MS,
+  HEARTBEAT_MAX_INTERVAL_MS,
+  HEARTBEAT_MIN_INTERVAL_MS,
+  IDLE,
+} from '@vitana/agent-heartbeat/wire';
+import type { AgentState } from './state.js';
 
 /** The zod schemas of the agents API: they validate requests and generate the OpenAPI document. */
 
@@ -14,10 +22,6 @@ export const AgentNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,99}$/, 'must be 1-100 characters (letters, digits, . _ : @ / -), starting with a letter or digit')
   .openapi({ example: 'builder-1' });
-
-export const HEARTBEAT_MIN_INTERVAL_MS = 1_000;
-export const HEARTBEAT_MAX_INTERVAL_MS = 3_600_000;
-export const HEARTBEAT_DEFAULT_INTERVAL_MS = 60_000;
 
 export const HeartbeatBodySchema = z
   .object({

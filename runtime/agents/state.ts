@@ -1,17 +1,13 @@
 /**
  * The agent registry's domain types: pure data, shared by the coalescing decision, the repository and
  * the routes. What the statuses mean is documented in migrations/003_agents.sql and docs/AGENTS.md.
+ * The wire vocabulary (IDLE, the statuses, the interval limits) is the heartbeat package's
+ * `@vitana/agent-heartbeat/wire`, which the client sends by; IDLE is never stored in oasis_events
+ * (events use UNSET).
  */
+import type { AgentStatus, BeatStatus } from '@vitana/agent-heartbeat/wire';
 
-/** What a beat says when the agent has no task. Never stored in oasis_events (events use UNSET). */
-export const IDLE = 'IDLE';
-
-export const AGENT_STATUSES = ['online', 'idle', 'offline', 'stopped'] as const;
-export type AgentStatus = (typeof AGENT_STATUSES)[number];
-
-/** What an agent may say about itself; `idle` follows from `vtid: IDLE`, `offline` only the gateway decides. */
-export const BEAT_STATUSES = ['online', 'stopped'] as const;
-export type BeatStatus = (typeof BEAT_STATUSES)[number];
+export type { AgentStatus, BeatStatus };
 
 /** An agent silent for this many of its own intervals is reported offline. */
 export const OFFLINE_AFTER_INTERVALS = 3;

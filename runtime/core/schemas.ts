@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { findUnstorableJson, isStorableText, isStorableTimestamp, UNSTORABLE_TEXT_MESSAGE } from './storable.js';
-import { parseLedgerVtid, parseVtid } from './vtid.js';
+import { parseLedgerVtid, parseVtid } from '@vitana/vtid';
 
 /**
  * The request-schema building blocks every feature shares, each defined once: what PostgreSQL cannot

@@ -1,4 +1,4 @@
-import { UNSET_VTID } from '../core/vtid.js';
+import { UNSET_VTID } from '@vitana/vtid';
 import type { EventStatus, IngestBody } from './schema.js';
 import { tenantFor, type Caller } from '../core/caller.js';
 

@@ -1,6 +1,6 @@
 import { truncate } from '../core/text.js';
 import { EVENT_TITLE_MAX_LENGTH, LAYER_MAX_LENGTH, type NewEvent } from '../events/new-event.js';
-import { extractVtid, UNSET_VTID } from '../core/vtid.js';
+import { extractVtid, UNSET_VTID } from '@vitana/vtid';
 import { describerFor } from './describe.js';
 import type { JsonObject } from '../core/object.js';
 import { asArray, at, numberAt, stringAt } from './payload.js';

@@ -9,7 +9,7 @@ import type { BodyReader } from '../http/read-body.js';
 import { createRouter, errorResponse, jsonResponse } from '../http/router.js';
 import { healthRouteAccess, mayShowDetails } from '../http/service-details.js';
 import { writeUnavailable } from '../http/write-errors.js';
-import { UNSET_VTID } from '../core/vtid.js';
+import { UNSET_VTID } from '@vitana/vtid';
 import { decodeWebhookBody, MAX_PAYLOAD_DEPTH, webhookMediaType, type WebhookMediaType } from './body.js';
 import { normalizeDelivery } from './normalize.js';
 import { WEBHOOK_BODY_DOC, WebhookAckSchema, WebhookHeadersSchema, WebhookHealthSchema } from './schema.js';

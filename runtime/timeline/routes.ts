@@ -5,7 +5,7 @@ import { authenticate, type AuthOptions } from '../http/auth.js';
 import { notFound } from '../http/errors.js';
 import { authErrors, BEARER, createRouter, errorResponse, jsonResponse } from '../http/router.js';
 import { findLedgerEntry, listChildren } from '../ledger/ledger-repository.js';
-import { parseVtid } from '../core/vtid.js';
+import { parseVtid } from '@vitana/vtid';
 import { buildTimeline } from './phases.js';
 import { listTimelineEvents } from './repository.js';
 import { TimelineParamsSchema, TimelineQuerySchema, TimelineResponseSchema } from './schema.js';

@@ -1,8 +1,8 @@
-import { startHeartbeat, type BeatReport, type HeartbeatError, type HeartbeatHandle } from '../../runtime/heartbeat/index.js';
+import { startHeartbeat, type BeatReport, type HeartbeatError, type HeartbeatHandle } from '@vitana/agent-heartbeat';
 
 /**
  * An agent service of the story, beating with the heartbeat library exactly as a real one does
- * (runtime/heartbeat). Each story step waits until the gateway has recorded the beat that step
+ * (@vitana/agent-heartbeat). Each story step waits until the gateway has recorded the beat that step
  * causes, so the story's lines say what the gateway answered.
  */
 

@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { parseLedgerVtid } from '../../runtime/core/vtid.js';
+import { parseLedgerVtid } from '@vitana/vtid';
 
 /**
  * What the demo's story is about, decided once from the task's VTID: the pull request, its commits,

@@ -68,6 +68,16 @@ describe('bundled services', () => {
     expect(buildOutput).toContain('does not\n  matter to a server');
     expect(buildOutput).not.toContain('⚠');
   });
+
+  it('bundles the workspace packages from their TypeScript sources (tsconfig paths), not from a built dist/', () => {
+    // The build stage has no runtime/packages/*/dist (.dockerignore leaves a local build out), so a
+    // bundle that resolved @vitana/* through node_modules to dist/ would fail or take a stale copy.
+    const sources: string[] = JSON.parse(readFileSync(join(buildDir, 'dist/gateway.js.map'), 'utf8')).sources;
+    const packageSources = sources.filter((s) => s.includes('runtime/packages/'));
+    // Relative to dist/: the build stage's own copy of the sources.
+    expect(packageSources).toEqual(expect.arrayContaining(['../runtime/packages/vtid/src/index.ts', '../runtime/packages/agent-heartbeat/src/wire.ts']));
+    expect(packageSources.filter((s) => !s.startsWith('../runtime/packages/') || s.includes('/dist/'))).toEqual([]);
+  });
   afterAll(async () => {
     await Promise.all(running.map((p) => p.stop('SIGKILL')));
   });

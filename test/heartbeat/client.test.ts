@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startHeartbeat, type BeatReport, type HeartbeatError, type HeartbeatHandle, type HeartbeatOptions } from '../../runtime/heartbeat/index.js';
+import { startHeartbeat, type BeatReport, type HeartbeatError, type HeartbeatHandle, type HeartbeatOptions } from '@vitana/agent-heartbeat';
 import { contractFetch } from '../helpers/contract.js';
 import { BACKENDS } from '../helpers/db.js';
 import { json, startTestGateway, type TestGateway } from '../helpers/gateway.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { retryAfterMs, retryDelayMs } from '../../runtime/heartbeat/backoff.js';
-import { startHeartbeat } from '../../runtime/heartbeat/index.js';
-import { IDLE, toTask } from '../../runtime/heartbeat/task.js';
+import { retryAfterMs, retryDelayMs } from '../../runtime/packages/agent-heartbeat/src/backoff.js';
+import { startHeartbeat } from '@vitana/agent-heartbeat';
+import { IDLE } from '@vitana/agent-heartbeat/wire';
+import { toTask } from '../../runtime/packages/agent-heartbeat/src/task.js';
 
 describe('retryDelayMs', () => {
   it('doubles from the initial delay up to the cap, with at most half taken off by jitter', () => {

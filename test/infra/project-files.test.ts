@@ -118,6 +118,19 @@ describe('runtime/Dockerfile', () => {
     }
   });
 
+  it('gives each npm ci every workspace manifest the lock names first (else it silently installs less)', () => {
+    const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, { link?: boolean; resolved?: string }> };
+    const workspaces = Object.values(lock.packages)
+      .filter((entry) => entry.link)
+      .map((entry) => `${entry.resolved}/package.json`)
+      .sort();
+    expect(workspaces).toEqual(['runtime/packages/agent-heartbeat/package.json', 'runtime/packages/vtid/package.json']);
+    for (const stage of stages) {
+      const beforeInstall = stage.slice(0, stage.search(/^RUN npm ci\b/m));
+      for (const manifest of workspaces) expect(beforeInstall, manifest).toContain(`COPY ${manifest} ./${path.dirname(manifest)}/`);
+    }
+  });
+
   it('runs as a non-root user and serves the gateway by default', () => {
     const user = instructions.filter((l) => l.startsWith('USER '));
     expect(user).toEqual(['USER node']);
@@ -168,7 +181,19 @@ describe('the build context (.dockerignore) and .gitignore', () => {
 
   it('sends everything the Dockerfile copies', () => {
     expect([...new Set(copied)].sort()).toEqual(
-      ['migrations', 'package-lock.json', 'package.json', 'policies', 'runtime', 'runtime/console/console.html', 'runtime/console/views', 'scripts/build.mjs', 'tsconfig.json'].sort(),
+      [
+        'migrations',
+        'package-lock.json',
+        'package.json',
+        'policies',
+        'runtime',
+        'runtime/console/console.html',
+        'runtime/console/views',
+        'runtime/packages/agent-heartbeat/package.json',
+        'runtime/packages/vtid/package.json',
+        'scripts/build.mjs',
+        'tsconfig.json',
+      ].sort(),
     );
     for (const src of copied) {
       expect(sent.some((f) => f === src || f.startsWith(`${src}/`)), src).toBe(true);

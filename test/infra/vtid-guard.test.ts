@@ -2,7 +2,7 @@
  * The VTID guard: the program refuses a missing, malformed or un-labellable VTID with one clear message
  * before any resource is declared; label values are converted to GCP's rules or refused.
  */
-import { VTID_MAX_LENGTH } from '../../runtime/core/vtid.js';
+import { VTID_MAX_LENGTH } from '@vitana/vtid';
 import { describe, expect, it, vi } from 'vitest';
 import * as pulumi from '@pulumi/pulumi';
 import { devConfig, one, runProgram, runProgramExpectingError } from './harness.js';
@@ -42,7 +42,7 @@ describe('VTID guard (program under mocks)', () => {
   });
 
   it('refuses a VTID-shaped id too long to be one (and so too long for a GCP label)', async () => {
-    // Ids are bounded (at most 59 characters, runtime/core/vtid.ts), so every well-formed VTID fits
+    // Ids are bounded (at most 59 characters, @vitana/vtid), so every well-formed VTID fits
     // a GCP label value (63); a longer one is malformed.
     expect(VTID_MAX_LENGTH).toBeLessThanOrEqual(63);
     const vtid = `DEV-${'A'.repeat(60)}-0001`;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { formatLedgerVtid, parseLedgerVtid } from '../../runtime/core/vtid.js';
+import { formatLedgerVtid, parseLedgerVtid } from '@vitana/vtid';
 import { createPgDatabaseUrl, HAS_PG } from '../helpers/db.js';
 import { json, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/process.js';

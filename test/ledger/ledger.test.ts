@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatLedgerVtid } from '../../runtime/core/vtid.js';
+import { formatLedgerVtid } from '@vitana/vtid';
 import type { LedgerStatus } from '../../runtime/ledger/transitions.js';
 import { BACKENDS, createTestDatabase } from '../helpers/db.js';
 import { json, startTestGateway, type TestGateway } from '../helpers/gateway.js';

@@ -9,7 +9,7 @@ const VITEST = fileURLToPath(new URL('../../node_modules/.bin/vitest', import.me
 
 function runOneSmallFile(env: Record<string, string>): string {
   const { PATH, HOME } = process.env;
-  const result = spawnSync(VITEST, ['run', 'test/core/vtid.test.ts'], { cwd: ROOT, env: { PATH: PATH!, HOME: HOME!, ...env }, encoding: 'utf8' });
+  const result = spawnSync(VITEST, ['run', 'test/vtid/vtid.test.ts'], { cwd: ROOT, env: { PATH: PATH!, HOME: HOME!, ...env }, encoding: 'utf8' });
   expect(result.status).toBe(0);
   return result.stderr;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractVtid, findAllVtids, findVtid, formatLedgerVtid, parseLedgerVtid, parseVtid, UNSET_VTID, VTID_MAX_LENGTH } from '../../runtime/core/vtid.js';
+import { extractVtid, findAllVtids, findVtid, formatLedgerVtid, parseLedgerVtid, parseVtid, UNSET_VTID, VTID_MAX_LENGTH } from '@vitana/vtid';
 
 describe('findVtid: both formats', () => {
   it.each([

@@ -2,11 +2,7 @@ import { retryDelayMs } from './backoff.js';
 import { sendBeat, type BeatBody, type BeatOutcome } from './send-beat.js';
 import { toTask } from './task.js';
 import { HeartbeatError, type HeartbeatHandle, type HeartbeatOptions } from './types.js';
-
-// The gateway accepts these intervals (runtime/agents/schema.ts); checked here so a wrong value fails
-// at start, in the host's face, instead of in every beat.
-const MIN_INTERVAL_MS = 1_000;
-const MAX_INTERVAL_MS = 3_600_000;
+import { HEARTBEAT_DEFAULT_INTERVAL_MS, HEARTBEAT_MAX_INTERVAL_MS, HEARTBEAT_MIN_INTERVAL_MS, HEARTBEAT_PATH } from './wire.js';
 
 interface Settings {
   agent: string;
@@ -36,16 +32,17 @@ function settingsFrom(options: HeartbeatOptions): Settings {
     throw new TypeError(`heartbeat: gatewayUrl is not a URL: "${options.gatewayUrl}"`);
   }
   if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError('heartbeat: gatewayUrl must be http(s)');
-  const intervalMs = options.intervalMs ?? 60_000;
-  if (!Number.isInteger(intervalMs) || intervalMs < MIN_INTERVAL_MS || intervalMs > MAX_INTERVAL_MS) {
-    throw new RangeError(`heartbeat: intervalMs must be an integer between ${MIN_INTERVAL_MS} and ${MAX_INTERVAL_MS}, got ${options.intervalMs}`);
+  const intervalMs = options.intervalMs ?? HEARTBEAT_DEFAULT_INTERVAL_MS;
+  // The gateway's limits, checked here so a wrong value fails at start, in the host's face, instead of in every beat.
+  if (!Number.isInteger(intervalMs) || intervalMs < HEARTBEAT_MIN_INTERVAL_MS || intervalMs > HEARTBEAT_MAX_INTERVAL_MS) {
+    throw new RangeError(`heartbeat: intervalMs must be an integer between ${HEARTBEAT_MIN_INTERVAL_MS} and ${HEARTBEAT_MAX_INTERVAL_MS}, got ${options.intervalMs}`);
   }
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (typeof fetchImpl !== 'function') throw new TypeError('heartbeat: no global fetch (Node 18+ has one); pass options.fetch');
   return {
     agent: options.agent,
-    // Relative to the base, so a gateway behind a path prefix works too.
-    url: new URL('api/v1/agents/heartbeat', base).toString(),
+    // Relative to the base (no leading slash), so a gateway behind a path prefix works too.
+    url: new URL(HEARTBEAT_PATH.replace(/^\//, ''), base).toString(),
     token: options.token,
     intervalMs,
     initialRetryMs: positive('initialRetryMs', options.initialRetryMs, 1_000),
@@ -59,7 +56,9 @@ function settingsFrom(options: HeartbeatOptions): Settings {
 // The heartbeat must never keep its host alive: every timer it sets is unref'd (where the runtime has it),
 // except the bounded retries of stop(), which the host explicitly awaits.
 function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
-  if (typeof timer === 'object' && timer !== null && 'unref' in timer && typeof timer.unref === 'function') timer.unref();
+  // Typed by the DOM lib (a number) when built, by @types/node (a Timeout) in this repository.
+  const handle: unknown = timer;
+  if (typeof handle === 'object' && handle !== null && 'unref' in handle && typeof handle.unref === 'function') handle.unref();
 }
 
 /**

@@ -1,12 +1,13 @@
 import { retryAfterMs } from './backoff.js';
 import type { BeatReport, HeartbeatErrorKind } from './types.js';
+import { AGENT_STATUSES, type AgentStatus, type BeatStatus } from './wire.js';
 
 /** One heartbeat request and the classification of its outcome. Never throws. */
 
 export interface BeatBody {
   agent: string;
   vtid: string;
-  status: 'online' | 'stopped';
+  status: BeatStatus;
   intervalMs: number;
 }
 
@@ -20,6 +21,10 @@ export interface BeatRequest {
   body: BeatBody;
   timeoutMs: number;
   fetch: typeof fetch;
+}
+
+function isAgentStatus(value: unknown): value is AgentStatus {
+  return (AGENT_STATUSES as readonly unknown[]).includes(value);
 }
 
 function record(value: unknown): Record<string, unknown> {
@@ -42,7 +47,7 @@ function reportFrom(payload: unknown, body: BeatBody): BeatReport {
   return {
     agent: typeof data.agent === 'string' ? data.agent : body.agent,
     vtid: typeof data.vtid === 'string' ? data.vtid : body.vtid,
-    status: status === 'online' || status === 'idle' || status === 'offline' || status === 'stopped' ? status : body.status,
+    status: isAgentStatus(status) ? status : body.status,
     lastSeen: typeof data.lastSeen === 'string' ? data.lastSeen : new Date().toISOString(),
     eventId: typeof eventId === 'number' ? eventId : null,
   };

@@ -1,7 +1,5 @@
-import { parseVtid } from '../core/vtid.js';
-
-/** What a beat says when the agent has no task. */
-export const IDLE = 'IDLE';
+import { parseVtid } from '@vitana/vtid';
+import { IDLE } from './wire.js';
 
 /**
  * The task value a beat carries: a VTID upper-cased as the gateway stores it, or IDLE for null,

@@ -1,5 +1,7 @@
 /** The public types of the heartbeat client. Plain data: no server code, no dependencies. */
 
+import type { AgentStatus } from './wire.js';
+
 export interface HeartbeatOptions {
   /** This agent's name, e.g. `builder-1` (letters, digits, . _ : @ / -). One row per name on the gateway. */
   agent: string;
@@ -7,7 +9,7 @@ export interface HeartbeatOptions {
   gatewayUrl: string;
   /** Bearer token for the gateway (normally the service-role JWT). Sent only in the Authorization header. */
   token: string;
-  /** How often to beat. Default 60 000 ms; between 1 000 and 3 600 000. Three missed intervals = offline. */
+  /** How often to beat. Default 60 000 ms; between 1 000 and 3 600 000 (see `@vitana/agent-heartbeat/wire`). Three missed intervals = offline. */
   intervalMs?: number;
   /** The task the agent starts on; default none (IDLE). */
   vtid?: string | null;
@@ -44,7 +46,7 @@ export interface BeatReport {
   agent: string;
   /** A VTID, or IDLE. */
   vtid: string;
-  status: 'online' | 'idle' | 'offline' | 'stopped';
+  status: AgentStatus;
   lastSeen: string;
   /** The OASIS event the beat wrote, or null when it changed nothing. */
   eventId: number | null;

@@ -3,6 +3,6 @@
  * the global fetch; no server code. See README.md and docs/AGENTS.md.
  */
 export { startHeartbeat } from './start-heartbeat.js';
-export { IDLE } from './task.js';
+export { IDLE } from './wire.js';
 export { HeartbeatError } from './types.js';
 export type { BeatReport, HeartbeatErrorKind, HeartbeatHandle, HeartbeatOptions } from './types.js';
