@@ -1,4 +1,5 @@
-import { LAYER_MAX_LENGTH, type NewEvent } from '../events/new-event.js';
+import { LAYER_MAX_LENGTH } from '../events/bounds.js';
+import type { NewEvent } from '../events/new-event.js';
 import { extractVtid, UNSET_VTID } from '../core/vtid.js';
 import { describerFor } from './describe.js';
 import { asArray, at, numberAt, stringAt, type JsonObject } from './payload.js';
