@@ -196,7 +196,7 @@ const RULES = [
   {
     name: 'domain-clock',
     tool: 'eslint',
-    forbids: `in a domain module: Date.now(), new Date() and Date() without arguments, process.hrtime/uptime, and the globals ${DOMAIN_FORBIDDEN_GLOBALS.join(', ')}`,
+    forbids: `in a domain module: Date.now(), new Date() without arguments, Date() called as a function, process.hrtime/uptime, and the globals ${DOMAIN_FORBIDDEN_GLOBALS.join(', ')}`,
     why: 'the clock is a global no import rule sees; a domain module that needs the time takes it as a parameter',
   },
   {
