@@ -8,7 +8,7 @@ const layering = require('./layering.cjs');
 
 /** @param {string} text */
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** A folder (no trailing slash) or a file, as an anchored path pattern. */
+/** Anchored path patterns: everything below a folder (given without a trailing slash), or one file. */
 const under = (/** @type {string} */ folder) => `^${escape(folder)}/`;
 const exactly = (/** @type {string} */ file) => `^${escape(file)}$`;
 /** A folder or a file: files end in an extension. */
@@ -109,7 +109,8 @@ module.exports = {
     { ...ruleText('no-unresolvable-import'), from: {}, to: { couldNotResolve: true } },
   ],
   options: {
-    doNotFollow: { path: OUTSIDE_THE_REPOSITORY },
+    // Built output (a workspace package's dist/) is judged by its sources.
+    doNotFollow: { path: [OUTSIDE_THE_REPOSITORY, '(^|/)dist/'] },
     // Type-only imports count: a domain module must not even name hono's types.
     tsPreCompilationDeps: true,
     // `.js` specifiers resolve to the `.ts` files beside them, as NodeNext resolution does.
