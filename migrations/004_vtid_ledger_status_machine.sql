@@ -2,8 +2,9 @@
 -- `authenticated` callers through the REST API, which never passes the gateway's checks; without this,
 -- a tenant could start a task as `complete` or move `complete -> pending` in its own rows.
 --
--- The allowed moves live in a table (the same as runtime/vtid/transitions.ts; a test keeps them equal).
+-- The allowed moves live in a table (the same as runtime/ledger/transitions.ts; a test keeps them equal).
 -- service_role and the owner stay exempt: the platform's break-glass path for repairs.
+-- Who may read the table (row-level security, grants) is policies/004.
 
 create table public."VtidLedgerTransition" (
   "fromStatus" text not null,
@@ -19,12 +20,6 @@ insert into public."VtidLedgerTransition" ("fromStatus", "toStatus") values
   ('active', 'cancelled'),
   ('blocked', 'active'),
   ('blocked', 'cancelled');
-
-alter table public."VtidLedgerTransition" enable row level security;
-revoke all on public."VtidLedgerTransition" from anon, authenticated;
-grant select on public."VtidLedgerTransition" to authenticated, service_role;
-create policy vtid_ledger_transition_read on public."VtidLedgerTransition"
-  for select to authenticated, service_role using (true);
 
 create function public.vtid_ledger_enforce_status() returns trigger
   language plpgsql

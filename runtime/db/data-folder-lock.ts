@@ -1,4 +1,5 @@
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { Refusal } from '../core/refusal.js';
 
 /**
  * One process at a time on an embedded data folder. PGlite has no postmaster to keep a second process
@@ -6,7 +7,7 @@ import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
  * beside the folder (`<folder>.lock`, holding the owner's pid) lets the second one refuse with a
  * sentence instead.
  */
-export class DataFolderInUseError extends Error {
+export class DataFolderInUseError extends Refusal {
   constructor(
     readonly dataDir: string,
     readonly pid: number,

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../core/log.js';
 import type { Database, Queryable } from '../core/database.js';
+import { isSupersededChecksum, MIGRATION_REWRITES, type MigrationRewrite } from './migration-rewrites.js';
 
 /** Schema first, then the row-level-security policies that refer to it; each folder in name order. */
 export const MIGRATION_FOLDERS = ['migrations', 'policies'] as const;
@@ -51,10 +52,19 @@ async function appliedChecksums(db: Queryable): Promise<Map<string, string>> {
   return new Map(rows.map((row) => [row.name, row.checksum]));
 }
 
-function verifyChecksums(files: MigrationFile[], applied: Map<string, string>): void {
+/**
+ * Whether the applied text of a file is the one on disk: the same checksum, or an earlier text that a
+ * reviewed rewrite lists. The ledger keeps the checksum of the text that ran, so code from before
+ * the rewrite still starts on the same database (a rollback stays possible).
+ */
+function appliedTextAccepted(file: MigrationFile, appliedChecksum: string, rewrites: readonly MigrationRewrite[]): boolean {
+  return appliedChecksum === file.checksum || isSupersededChecksum(rewrites, file.name, appliedChecksum);
+}
+
+function verifyChecksums(files: MigrationFile[], applied: Map<string, string>, rewrites: readonly MigrationRewrite[]): void {
   for (const file of files) {
     const checksum = applied.get(file.name);
-    if (checksum !== undefined && checksum !== file.checksum) throw new MigrationChecksumError(file.name);
+    if (checksum !== undefined && !appliedTextAccepted(file, checksum, rewrites)) throw new MigrationChecksumError(file.name);
   }
 }
 
@@ -66,16 +76,21 @@ export interface MigrateResult {
 /**
  * Applies every pending file, each in its own transaction, while holding a session-level advisory
  * lock so that several instances starting at once apply each file exactly once. Refuses to run when
- * an applied file was edited.
+ * an applied file was edited, except by a reviewed rewrite (migration-rewrites.ts).
  */
-export async function migrate(db: Database, files: MigrationFile[], logger: Logger): Promise<MigrateResult> {
+export async function migrate(
+  db: Database,
+  files: MigrationFile[],
+  logger: Logger,
+  rewrites: readonly MigrationRewrite[] = MIGRATION_REWRITES,
+): Promise<MigrateResult> {
   return db.session(async (session) => {
     await session.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
       await ensureLedgerTable(session);
       // Read the ledger only after taking the lock: a racing instance may just have applied files.
       const applied = await appliedChecksums(session);
-      verifyChecksums(files, applied);
+      verifyChecksums(files, applied, rewrites);
       const done: string[] = [];
       for (const file of files) {
         if (applied.has(file.name)) continue;
@@ -93,10 +108,13 @@ export async function migrate(db: Database, files: MigrationFile[], logger: Logg
   });
 }
 
-/** For readiness: true when every file on disk is applied unchanged. */
-export async function migrationsCurrent(db: Queryable, files: MigrationFile[]): Promise<boolean> {
+/** For readiness: true when every file on disk is applied unchanged (or as a reviewed earlier text). */
+export async function migrationsCurrent(db: Queryable, files: MigrationFile[], rewrites: readonly MigrationRewrite[] = MIGRATION_REWRITES): Promise<boolean> {
   const { rows } = await db.query<{ exists: boolean }>(`select to_regclass('public.oasis_schema_migrations') is not null as exists`);
   if (!rows[0]?.exists) return false;
   const applied = await appliedChecksums(db);
-  return files.every((file) => applied.get(file.name) === file.checksum);
+  return files.every((file) => {
+    const checksum = applied.get(file.name);
+    return checksum !== undefined && appliedTextAccepted(file, checksum, rewrites);
+  });
 }

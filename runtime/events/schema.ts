@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { UNSET_VTID } from '@vitana/vtid';
-import { EVENT_ACTOR_MAX_LENGTH, EVENT_TITLE_MAX_LENGTH, LAYER_MAX_LENGTH } from './new-event.js';
+import { EVENT_ACTOR_MAX_LENGTH, EVENT_TITLE_MAX_LENGTH, LAYER_MAX_LENGTH } from './bounds.js';
 import { JsonObjectSchema, StorableJsonObjectSchema, StorableTimestampSchema as TimestampSchema, storableText, vtidOr, vtidOrMessage } from '../core/schemas.js';
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../core/storable.js';
 

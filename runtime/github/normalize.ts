@@ -1,5 +1,6 @@
 import { truncate } from '../core/text.js';
-import { EVENT_TITLE_MAX_LENGTH, LAYER_MAX_LENGTH, type NewEvent } from '../events/new-event.js';
+import { EVENT_TITLE_MAX_LENGTH, LAYER_MAX_LENGTH } from '../events/bounds.js';
+import type { NewEvent } from '../events/new-event.js';
 import { extractVtid, UNSET_VTID } from '@vitana/vtid';
 import { describerFor } from './describe.js';
 import type { JsonObject } from '../core/object.js';

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import type { GatewayConfig } from '../gateway/config.js';
+import type { WebhookSettings } from './webhook-settings.js';
 import type { EventWriter } from '../events/writer.js';
 import type { AuthOptions } from '../http/auth.js';
 import type { AppEnv } from '../http/env.js';
@@ -29,7 +29,7 @@ import { serviceIdentity } from '../core/caller.js';
 export interface GithubRoutesDeps {
   /** The events' group-commit writer (shared with ingest). */
   writer: EventWriter;
-  config: Pick<GatewayConfig, 'secrets' | 'github'>;
+  config: WebhookSettings;
   /** Who may read the health details (the service role). */
   auth: AuthOptions;
   /** Reads bodies under the process-wide budget and read timeout (shared by every write route). */

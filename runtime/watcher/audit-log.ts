@@ -16,7 +16,7 @@
 import { isJsonObject } from '../core/object.js';
 import { truncate } from '../core/text.js';
 import { parseVtid } from '@vitana/vtid';
-import { EVENT_ACTOR_MAX_LENGTH, EVENT_TITLE_MAX_LENGTH, LAYER_MAX_LENGTH } from '../events/new-event.js';
+import { EVENT_ACTOR_MAX_LENGTH, EVENT_TITLE_MAX_LENGTH, LAYER_MAX_LENGTH } from '../events/bounds.js';
 import { AUDIT_LOG_TYPE_URL, decodeAuditLogBytes, type AuditLogJson, type JsonObject, type JsonValue } from './proto.js';
 
 export const DEPLOY_SOURCE = 'gcp.cloudrun';

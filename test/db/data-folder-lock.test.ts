@@ -66,7 +66,7 @@ describe('data folder lock (processes)', () => {
       const second = spawnGateway({ env });
       await expect(second).rejects.toThrow(expected);
 
-      const migrate = run(TSX, ['runtime/db/migrate-cli.ts'], { cwd: ROOT, env: { PATH: process.env.PATH, OASIS_DATA_DIR: dir } });
+      const migrate = run(TSX, ['runtime/gateway/migrate-cli.ts'], { cwd: ROOT, env: { PATH: process.env.PATH, OASIS_DATA_DIR: dir } });
       const failure = await migrate.then(
         () => null,
         (error: { code: number; stdout: string }) => error,
@@ -82,6 +82,6 @@ describe('data folder lock (processes)', () => {
     }
     // A clean stop releases the folder: migrate now runs.
     expect(existsSync(lockPathOf(dir))).toBe(false);
-    await run(TSX, ['runtime/db/migrate-cli.ts'], { cwd: ROOT, env: { PATH: process.env.PATH, OASIS_DATA_DIR: dir } });
+    await run(TSX, ['runtime/gateway/migrate-cli.ts'], { cwd: ROOT, env: { PATH: process.env.PATH, OASIS_DATA_DIR: dir } });
   }, 90_000);
 });

@@ -111,7 +111,7 @@ describe.each(BACKENDS)('migration runners racing on one database (%s)', (backen
 function runMigrateCli(env: Record<string, string>): Promise<{ code: number; lines: Array<Record<string, unknown>> }> {
   const tsx = join(projectRoot(), 'node_modules/.bin/tsx');
   return new Promise((resolve) => {
-    execFile(tsx, ['runtime/db/migrate-cli.ts'], { cwd: projectRoot(), env: { PATH: process.env.PATH, ...env } }, (error, stdout) => {
+    execFile(tsx, ['runtime/gateway/migrate-cli.ts'], { cwd: projectRoot(), env: { PATH: process.env.PATH, ...env } }, (error, stdout) => {
       const code = error ? Number((error as { code?: number }).code ?? 1) : 0;
       resolve({ code, lines: stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>) });
     });

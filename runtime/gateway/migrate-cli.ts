@@ -1,9 +1,9 @@
-import { ConfigError, loadConfig } from '../gateway/config.js';
+import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from '../core/log.js';
 import { startupRefusal } from '../service/startup-refusal.js';
 import { projectRoot } from '../core/project-root.js';
-import { migrate, readMigrationFiles } from './migrate.js';
-import { openDatabase } from './open.js';
+import { migrate, readMigrationFiles } from '../db/migrate.js';
+import { openDatabase } from '../db/open.js';
 
 /** `npm run migrate`: applies pending migrations and policies to DATABASE_URL (or the embedded database). */
 const logger = createLogger({ service: 'vitana-migrate' });
