@@ -1,56 +1,26 @@
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, startTestGateway } from '../helpers/gateway.js';
-import { HAS_PG } from '../helpers/db.js';
+import { createPgDatabaseUrl, HAS_PG } from '../helpers/db.js';
 import { startFakeGithub } from '../helpers/github-rest-server.js';
 import { startLoggingServer } from '../../scripts/demo/cloud-logging-server.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/process.js';
 import { serviceToken, TEST_WEBHOOK_SECRET } from '../helpers/tokens.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { variant } from '../watcher/fixtures.js';
-import { isIgnored, parseDockerignore } from '../infra/build-context.js';
+import { execForm, layOutStage, stageEnv, stageUser, type LaidOutStage } from '../helpers/image.js';
 
 /**
  * The container runs `node dist/gateway.js` / `dist/watcher.js` / `dist/reconciler.js` (runtime/Dockerfile). With no
  * Docker engine here, this proves the same artefacts: build them from what the build stage copies, run
  * them with plain node in the runtime stage's layout, ask health.
  */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-/**
- * Lays out a directory as a stage of runtime/Dockerfile does, from its own COPY lines (so a file the
- * image forgets is missing here too): sources from the build context (the repository narrowed by
- * .dockerignore), or with `--from=build` from `buildDir`, the build stage laid out the same way.
- * node_modules is linked instead of `npm ci`.
- */
-function layOutStage(stage: 'build' | 'runtime', buildDir?: string): string {
-  const dockerfile = readFileSync(join(ROOT, 'runtime/Dockerfile'), 'utf8');
-  const text = dockerfile.slice(dockerfile.search(new RegExp(`^FROM \\S+ AS ${stage}$`, 'm'))).split(/\n(?=FROM )/)[0]!;
-  const dir = tempDir(`oasis-${stage}-`);
-  const ignore = parseDockerignore(readFileSync(join(ROOT, '.dockerignore'), 'utf8'));
-  const inContext = (file: string) => !isIgnored(ignore, relative(ROOT, file));
-  for (const line of text.split('\n')) {
-    const match = /^COPY\s+(--from=build\s+)?(.+)$/.exec(line.trim());
-    if (!match) continue;
-    const parts = match[2]!.split(/\s+/);
-    const dest = parts.pop()!;
-    for (const source of parts) {
-      const from = match[1] ? join(buildDir!, source.replace(/^\/app\//, '')) : join(ROOT, source);
-      const to = dest.endsWith('/') ? join(dir, dest, source.split('/').pop()!) : join(dir, dest);
-      mkdirSync(dirname(to), { recursive: true });
-      cpSync(from, to, { recursive: true, filter: match[1] ? undefined : inContext });
-    }
-  }
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  return dir;
-}
-
-/** The build stage, where the bundles were built from only what that stage copies. */
-let buildDir = '';
-const assembleImage = () => layOutStage('runtime', buildDir);
+/** The build stage, carried out (its bundles built from only what it copies), and the runtime stage on top. */
+let build: LaidOutStage;
+let image: LaidOutStage;
+const assembleImage = () => image.dir;
 
 // The folders go after every process that used them has stopped (those stop in afterEach/afterAll).
 afterAll(removeTempDirs);
@@ -59,8 +29,22 @@ describe('bundled services', () => {
   let buildOutput = '';
   beforeAll(() => {
     // In the build stage's layout: a bundle that imports a file the stage does not copy fails here.
-    buildDir = layOutStage('build');
-    buildOutput = execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: buildDir, stdio: 'pipe', encoding: 'utf8' });
+    build = layOutStage('build', { fullInstall: 'link' });
+    buildOutput = build.output;
+    // The runtime stage installs its production dependencies itself (npm ci --omit=dev, offline from
+    // this machine's cache): a package the bundles keep external but the image leaves out fails here.
+    image = layOutStage('runtime', { from: { build }, fullInstall: 'run' });
+  });
+
+  it("the runtime stage's npm ci installs what the lock names, the workspace packages included", () => {
+    // Without their manifests copied first, npm ci says nothing and leaves the @vitana/* links out.
+    const lock = JSON.parse(readFileSync(join(image.dir, 'package-lock.json'), 'utf8')) as { packages: Record<string, { link?: boolean }> };
+    const linked = Object.keys(lock.packages).filter((key) => lock.packages[key]!.link).map((key) => key.replace(/^node_modules\//, ''));
+    expect(linked.sort()).toEqual(['@vitana/agent-heartbeat', '@vitana/vtid']);
+    for (const name of linked) expect(existsSync(join(image.dir, 'node_modules', name, 'package.json')), name).toBe(true);
+    // Production dependencies only: the test runner, for one, is not in the image.
+    expect(existsSync(join(image.dir, 'node_modules', 'vitest'))).toBe(false);
+    expect(existsSync(join(image.dir, 'node_modules', '@hono', 'node-server'))).toBe(true);
   });
 
   it('npm run build says what it made without a size warning it does not explain', () => {
@@ -72,7 +56,7 @@ describe('bundled services', () => {
   it('bundles the workspace packages from their TypeScript sources (tsconfig paths), not from a built dist/', () => {
     // The build stage has no runtime/packages/*/dist (.dockerignore leaves a local build out), so a
     // bundle that resolved @vitana/* through node_modules to dist/ would fail or take a stale copy.
-    const sources: string[] = JSON.parse(readFileSync(join(buildDir, 'dist/gateway.js.map'), 'utf8')).sources;
+    const sources: string[] = JSON.parse(readFileSync(join(build.dir, 'dist/gateway.js.map'), 'utf8')).sources;
     const packageSources = sources.filter((s) => s.includes('runtime/packages/'));
     // Relative to dist/: the build stage's own copy of the sources.
     expect(packageSources).toEqual(expect.arrayContaining(['../runtime/packages/vtid/src/index.ts', '../runtime/packages/agent-heartbeat/src/wire.ts']));
@@ -98,6 +82,45 @@ describe('bundled services', () => {
     });
     expect(res.status).toBe(201);
     expect(await gateway.stop('SIGTERM')).toBe(0);
+  });
+
+  it.runIf(HAS_PG)('the image as Cloud Run runs it: its CMD with its ENV (production) as an unprivileged user serves the gateway; its HEALTHCHECK passes while it runs and fails once it stopped', async () => {
+    const runtime = image.stage;
+    const env = stageEnv(runtime);
+    expect(env.NODE_ENV).toBe('production');
+    // The image's USER is not root; here a user that owns nothing stands for it (when the suite runs
+    // as root; otherwise the suite's own user already is unprivileged). It can only read the image's
+    // files, so this also proves the service writes nothing under /app.
+    expect(stageUser(runtime)).not.toBe('root');
+    const unprivileged = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    // That user may not reach this checkout's Node (a private home folder): a copy beside the image.
+    const nodeDir = tempDir('oasis-node-');
+    chmodSync(nodeDir, 0o755);
+    copyFileSync(process.execPath, join(nodeDir, 'node'));
+    const [command, ...args] = execForm(runtime, 'CMD');
+    expect(command).toBe('node');
+    const database = await createPgDatabaseUrl();
+    try {
+      const gateway = await spawnGateway({
+        command: [join(nodeDir, 'node'), ...args],
+        cwd: image.dir,
+        ...unprivileged,
+        // The stage's ENV, then what Cloud Run and the stack's secrets give it; PORT is Cloud Run's to set.
+        env: { ...env, PORT: '0', DATABASE_URL: database.url },
+      });
+      running.push(gateway);
+      expect(gateway.logs.find((line) => line.message === 'gateway listening')).toMatchObject({ severity: 'INFO' });
+      expect((await fetch(`${gateway.url}/readyz`)).status).toBe(200);
+      const [probe, ...probeArgs] = execForm(runtime, 'HEALTHCHECK');
+      expect(probe).toBe('node');
+      const healthcheck = () =>
+        spawnSync(join(nodeDir, 'node'), probeArgs, { cwd: image.dir, env: { PATH: process.env.PATH, PORT: String(gateway.port) }, timeout: 10_000 }).status;
+      expect(healthcheck()).toBe(0);
+      expect(await gateway.stop('SIGTERM')).toBe(0);
+      expect(healthcheck()).toBe(1);
+    } finally {
+      await database.drop();
+    }
   });
 
   it('node dist/watcher.js, laid out as the image, serves health and polls Cloud Logging into the gateway', async () => {

@@ -34,13 +34,21 @@ export interface SpawnOptions {
   cwd?: string;
   /** Fixed port (to restart an instance on the same address); default ephemeral. */
   port?: number;
+  /** The command instead of `node <entry>` (an image's CMD); `node` is this machine's Node. */
+  command?: string[];
+  /** Run as this user and group (the test must be root to switch). */
+  uid?: number;
+  gid?: number;
 }
 
 export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayProcess> {
   const entry = options.entry ?? 'runtime/gateway/server.ts';
   // A built bundle (.js) runs on plain node, exactly as in the container; sources with tsx's loader.
-  const args = entry.endsWith('.js') ? [entry] : ['--import', 'tsx', entry];
-  const child = spawn(process.execPath, args, {
+  const [file, args] = options.command
+    ? [options.command[0] === 'node' ? process.execPath : options.command[0]!, options.command.slice(1)]
+    : [process.execPath, entry.endsWith('.js') ? [entry] : ['--import', 'tsx', entry]];
+  const child = spawn(file, args, {
+    ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {}),
     cwd: options.cwd ?? ROOT,
     env: {
       PATH: process.env.PATH,
