@@ -1,7 +1,19 @@
 import type { Queryable } from '../../runtime/core/database.js';
+import type { LedgerStatus } from '../../runtime/ledger/transitions.js';
 import { json, type TestGateway } from '../helpers/gateway.js';
 
-/** Requests and row counts shared by the VTID ledger tests. */
+/** Requests, row counts and the expected status moves shared by the VTID ledger tests. */
+
+/** The moves the ledger allows, written out here on their own (not read from the code under test). */
+export const ALLOWED_MOVES: ReadonlyArray<[LedgerStatus, LedgerStatus]> = [
+  ['pending', 'active'],
+  ['pending', 'cancelled'],
+  ['active', 'complete'],
+  ['active', 'blocked'],
+  ['active', 'cancelled'],
+  ['blocked', 'active'],
+  ['blocked', 'cancelled'],
+];
 
 export const jsonHeaders = { 'content-type': 'application/json' };
 

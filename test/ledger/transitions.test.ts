@@ -5,17 +5,9 @@ import type { LedgerEntry } from '../../runtime/ledger/schema.js';
 import { allowedTransitions, canTransition, isFinal, LEDGER_STATUSES, type LedgerStatus } from '../../runtime/ledger/transitions.js';
 import { mergeMetadata, planUpdate } from '../../runtime/ledger/update-plan.js';
 import type { Caller } from '../../runtime/core/caller.js';
+import { ALLOWED_MOVES } from './ledger.helpers.js';
 
-const ALLOWED: Array<[LedgerStatus, LedgerStatus]> = [
-  ['pending', 'active'],
-  ['pending', 'cancelled'],
-  ['active', 'complete'],
-  ['active', 'blocked'],
-  ['active', 'cancelled'],
-  ['blocked', 'active'],
-  ['blocked', 'cancelled'],
-];
-const isAllowed = (from: LedgerStatus, to: LedgerStatus) => ALLOWED.some(([f, t]) => f === from && t === to);
+const isAllowed = (from: LedgerStatus, to: LedgerStatus) => ALLOWED_MOVES.some(([f, t]) => f === from && t === to);
 const REFUSED = LEDGER_STATUSES.flatMap((from) => LEDGER_STATUSES.filter((to) => to !== from && !isAllowed(from, to)).map((to) => [from, to] as [LedgerStatus, LedgerStatus]));
 
 function entry(overrides: Partial<LedgerEntry> = {}): LedgerEntry {
@@ -37,7 +29,7 @@ function entry(overrides: Partial<LedgerEntry> = {}): LedgerEntry {
 }
 
 describe('status machine', () => {
-  it.each(ALLOWED)('%s -> %s is allowed', (from, to) => {
+  it.each(ALLOWED_MOVES)('%s -> %s is allowed', (from, to) => {
     expect(canTransition(from, to)).toBe(true);
     expect(planUpdate(entry({ status: from }), { status: to })).toMatchObject({ kind: 'change', next: { status: to }, changed: ['status'] });
   });
@@ -53,7 +45,7 @@ describe('status machine', () => {
   });
 
   it('covers every ordered pair of distinct statuses exactly once', () => {
-    expect(ALLOWED.length + REFUSED.length).toBe(LEDGER_STATUSES.length * (LEDGER_STATUSES.length - 1));
+    expect(ALLOWED_MOVES.length + REFUSED.length).toBe(LEDGER_STATUSES.length * (LEDGER_STATUSES.length - 1));
   });
 
   it('complete and cancelled are final; the others are not', () => {
