@@ -23,10 +23,10 @@ async function main(): Promise<void> {
   }
   const { config, local } = loaded;
   const gateway = await startGateway(config, { logger });
+  // Before the line that says it listens: a signal sent as soon as that line is read must find the handler.
+  stopOnSignals(logger, gateway.shutdown);
   if (!config.production && config.secrets.jwt) process.stderr.write(localWelcome(gateway.url, await localOperatorToken(config.secrets.jwt, new Date()), local));
   logger.info('gateway listening', { port: gateway.port, database: gateway.db.kind, publicRead: config.publicRead });
-
-  stopOnSignals(logger, gateway.shutdown);
 }
 
 main().catch((error: unknown) => {

@@ -13,12 +13,12 @@ const logger = createLogger({ service: 'vitana-delivery-reconciler' });
 async function main(): Promise<void> {
   const config = loadConfigOrExit(logger);
   const reconciler = await startReconciler(config, { logger });
-  logger.info('reconciler listening', { port: reconciler.port, ...describeConfig(config) });
-
+  // Before the line that says it listens: a signal sent as soon as that line is read must find the handler.
   stopOnSignals(logger, async () => {
     await reconciler.shutdown();
     logger.info('delivery reconciler stopped');
   });
+  logger.info('reconciler listening', { port: reconciler.port, ...describeConfig(config) });
 }
 
 main().catch((error: unknown) => {

@@ -6,7 +6,7 @@
 import { createPgDatabase } from '../db/pg.js';
 import { EventWriter } from '../events/writer.js';
 import type { Logger } from '../core/log.js';
-import { startWorker, type RunningWorker } from '../service/serve.js';
+import { serve, type Served } from '../service/serve.js';
 import { createReconcilerApp } from './app.js';
 import { loadReconcilerConfig, ReconcilerConfigError, type ReconcilerConfig } from './config.js';
 import { createGithubClient } from './github-client.js';
@@ -44,17 +44,16 @@ export function composeReconciler(config: ReconcilerConfig, options: ReconcilerO
 export async function startReconciler(
   config: ReconcilerConfig,
   options: ReconcilerOptions & { /** Listen address; default all interfaces (Cloud Run), tests pass 127.0.0.1. */ hostname?: string },
-): Promise<RunningWorker> {
+): Promise<Served> {
   const { logger } = options;
   const composed = composeReconciler(config, options);
-  return startWorker({
-    fetch: createReconcilerApp({ reconciler: composed.reconciler, logger }).fetch,
+  return serve(createReconcilerApp({ reconciler: composed.reconciler, logger }), {
     port: config.port,
     ...(options.hostname ? { hostname: options.hostname } : {}),
     graceMs: config.shutdownGraceMs,
     logger,
     inFlight: 'a running pass',
-    release: composed.close,
+    hooks: { release: { what: 'the database', run: composed.close } },
   });
 }
 

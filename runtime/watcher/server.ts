@@ -22,16 +22,16 @@ async function main(): Promise<void> {
     throw error;
   }
   const watcher = await startWatcher(config, { logger });
+  // Before the line that says it listens: a signal sent as soon as that line is read must find the handler.
+  stopOnSignals(logger, async () => {
+    await watcher.shutdown();
+    logger.info('deploy watcher stopped');
+  });
   logger.info('watcher listening', {
     port: watcher.port,
     project: config.projectId,
     gateway: config.gateway.url,
     logging: config.logging.endpoint ?? 'logging.googleapis.com',
-  });
-
-  stopOnSignals(logger, async () => {
-    await watcher.shutdown();
-    logger.info('deploy watcher stopped');
   });
 }
 
