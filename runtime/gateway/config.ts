@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_PAGE_MAX_BYTES } from '../events/page.js';
-import { defineEnv, flag, integer, optionalInteger, postgresUrl, type EnvSource } from '../service/env.js';
+import { defineEnv, EnvError, flag, integer, optionalInteger, postgresUrl, type EnvSource } from '../service/env.js';
 
 /**
  * The gateway's configuration: read from the environment and validated once at start. Bad or
@@ -8,12 +8,7 @@ import { defineEnv, flag, integer, optionalInteger, postgresUrl, type EnvSource 
  * that line and exits.
  */
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+export class ConfigError extends EnvError {}
 
 /** 127.0.0.0/8, ::1 and localhost: the only hosts a signing-key URL may reach over plain http. */
 function loopbackHost(hostname: string): boolean {

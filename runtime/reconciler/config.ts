@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEnv, httpUrl, integer, optionalInteger, postgresUrl, type EnvSource } from '../service/env.js';
+import { defineEnv, EnvError, httpUrl, integer, optionalInteger, postgresUrl, type EnvSource } from '../service/env.js';
 import { credentialProblems, type CredentialSetting } from './credential-rules.js';
 import { parseHookList, type Hook } from './hooks.js';
 
@@ -9,12 +9,7 @@ import { parseHookList, type Hook } from './hooks.js';
  * variable (never a credential's value); server.ts and cli.ts log that line and exit 1.
  */
 
-export class ReconcilerConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ReconcilerConfigError';
-  }
-}
+export class ReconcilerConfigError extends EnvError {}
 
 /** GitHub keeps a hook's deliveries, and redelivers them, for 3 days: a longer window finds nothing more. */
 export const GITHUB_RETENTION_MINUTES = 3 * 24 * 60;

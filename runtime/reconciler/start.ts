@@ -8,7 +8,7 @@ import { EventWriter } from '../events/writer.js';
 import type { Logger } from '../core/log.js';
 import { serve, type Served } from '../service/serve.js';
 import { createReconcilerApp } from './app.js';
-import { loadReconcilerConfig, ReconcilerConfigError, type ReconcilerConfig } from './config.js';
+import type { ReconcilerConfig } from './config.js';
 import { createGithubClient } from './github-client.js';
 import { createReconciler, type Reconciler } from './pass.js';
 
@@ -55,17 +55,4 @@ export async function startReconciler(
     inFlight: 'a running pass',
     hooks: { release: { what: 'the database', run: composed.close } },
   });
-}
-
-/** The settings of a process (server.ts, cli.ts), or exit 1 after one CRITICAL line naming the bad ones. */
-export function loadConfigOrExit(logger: Logger): ReconcilerConfig {
-  try {
-    return loadReconcilerConfig();
-  } catch (error) {
-    if (error instanceof ReconcilerConfigError) {
-      logger.log('CRITICAL', error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
 }

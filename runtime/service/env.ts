@@ -15,11 +15,22 @@ import { z } from 'zod';
 /** The environment as the process has it. */
 export type EnvSource = Readonly<Record<string, string | undefined>>;
 
+/**
+ * A service's settings are wrong: the message is the one line naming each bad variable. Each service
+ * has its own subclass; startupRefusal() turns any of them into the process's one CRITICAL line.
+ */
+export class EnvError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
 export interface DefineEnvOptions {
   /** Starts the line: "invalid watcher configuration". */
   subject: string;
-  /** The service's own error (its server.ts logs the message and exits 1). */
-  error: new (message: string) => Error;
+  /** The service's own error. */
+  error: new (message: string) => EnvError;
 }
 
 /** The reader of a service's environment: the typed settings, or the service's error (one line). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEnv, httpUrl, integer, requiredText, type EnvSource } from '../service/env.js';
+import { defineEnv, EnvError, httpUrl, integer, requiredText, type EnvSource } from '../service/env.js';
 
 /**
  * The deploy watcher's configuration: read from the environment and validated once at start. A bad or
@@ -7,12 +7,7 @@ import { defineEnv, httpUrl, integer, requiredText, type EnvSource } from '../se
  * server.ts logs that line and exits.
  */
 
-export class WatcherConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WatcherConfigError';
-  }
-}
+export class WatcherConfigError extends EnvError {}
 
 const HOST_PORT = /^(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 

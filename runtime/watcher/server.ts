@@ -5,22 +5,13 @@
 import { createLogger } from '../core/log.js';
 import { startupRefusal } from '../service/startup-refusal.js';
 import { stopOnSignals } from '../service/stop-on-signals.js';
-import { loadWatcherConfig, WatcherConfigError } from './config.js';
+import { loadWatcherConfig } from './config.js';
 import { startWatcher } from './start.js';
 
 const logger = createLogger({ service: 'vitana-deploy-watcher' });
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadWatcherConfig();
-  } catch (error) {
-    if (error instanceof WatcherConfigError) {
-      logger.log('CRITICAL', error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadWatcherConfig();
   const watcher = await startWatcher(config, { logger });
   // Before the line that says it listens: a signal sent as soon as that line is read must find the handler.
   stopOnSignals(logger, async () => {
