@@ -54,5 +54,9 @@ export async function startReconciler(
     logger,
     inFlight: 'a running pass',
     hooks: { release: { what: 'the database', run: composed.close } },
+  }).catch(async (error: unknown) => {
+    // The port is taken (or not ours to bind): the start fails, and leaves no pool behind.
+    await composed.close().catch(() => {});
+    throw error;
   });
 }

@@ -58,5 +58,9 @@ export async function startWatcher(config: WatcherConfig, options: StartWatcherO
     logger,
     inFlight: 'in-flight polls',
     hooks: { release: { what: 'the Cloud Logging client', run: () => source.close() } },
+  }).catch(async (error: unknown) => {
+    // The port is taken (or not ours to bind): the start fails, and leaves no gRPC channel behind.
+    await source.close().catch(() => {});
+    throw error;
   });
 }
