@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errorBody } from '../http/errors.js';
 import type { Logger } from '../core/log.js';
-import type { TrackedConnections } from './connections.js';
+import type { TrackedConnections } from '../service/connections.js';
 
 /**
  * Requests Node's HTTP parser refuses before any route sees them (a bad or duplicate Content-Length,

@@ -1,38 +1,14 @@
 import { z } from 'zod';
 import { DEFAULT_PAGE_MAX_BYTES } from '../events/page.js';
+import { defineEnv, EnvError, flag, integer, optionalInteger, postgresUrl, type EnvSource } from '../service/env.js';
 
 /**
- * The gateway's configuration: read from the environment and validated once at start. A bad or
- * missing setting becomes a ConfigError whose message names it; server.ts prints that one line and
- * exits.
+ * The gateway's configuration: read from the environment and validated once at start. Bad or
+ * missing settings become one ConfigError whose one-line message names each of them; server.ts prints
+ * that line and exits.
  */
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
-const bool = (name: string, fallback: boolean) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value === '') return fallback;
-      const normalized = value.trim().toLowerCase();
-      if (['true', '1', 'yes'].includes(normalized)) return true;
-      if (['false', '0', 'no'].includes(normalized)) return false;
-      ctx.addIssue({ code: 'custom', message: `${name} must be true or false, got "${value}"` });
-      return z.NEVER;
-    });
-
-const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
-
-const postgresUrl = z
-  .string()
-  .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// or postgresql:// URL')
-  .optional();
+export class ConfigError extends EnvError {}
 
 /** 127.0.0.0/8, ::1 and localhost: the only hosts a signing-key URL may reach over plain http. */
 function loopbackHost(hostname: string): boolean {
@@ -43,65 +19,90 @@ function loopbackHost(hostname: string): boolean {
  * A URL the gateway trusts for signing keys: https, or http to a loopback host (the Supabase CLI's
  * local stack, tests). Keys fetched over plain http elsewhere could be swapped on the way.
  */
-const trustedUrl = (name: string) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return undefined;
-      let url: URL;
-      try {
-        url = new URL(value.trim());
-      } catch {
-        ctx.addIssue({ code: 'custom', message: `${name} must be an absolute URL, got "${value}"` });
-        return z.NEVER;
-      }
-      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopbackHost(url.hostname))) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be an https:// URL (http:// only for a loopback host), got "${value}"` });
-        return z.NEVER;
-      }
-      return url.toString().replace(/\/+$/, '');
-    });
-
-const optionalSecret = z
+const trustedUrl = z
   .string()
-  .optional()
-  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
+  .trim()
+  .transform((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `must be an absolute URL, got "${value}"` });
+      return z.NEVER;
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopbackHost(url.hostname))) {
+      ctx.addIssue({ code: 'custom', message: `must be an https:// URL (http:// only for a loopback host), got "${value}"` });
+      return z.NEVER;
+    }
+    return url.toString().replace(/\/+$/, '');
+  })
+  .optional();
 
-const EnvSchema = z.object({
-  NODE_ENV: z.string().default('development'),
-  PORT: int(0, 65_535, 8080),
-  HOST: z.string().min(1).optional(),
-  DATABASE_URL: postgresUrl,
-  DATABASE_LISTEN_URL: postgresUrl,
-  DATABASE_POOL_MAX: int(1, 100, 10),
-  DATABASE_ACQUIRE_TIMEOUT_MS: int(100, 600_000, 15_000),
-  OASIS_DATA_DIR: z.string().min(1).default('.data/pglite'),
-  GITHUB_WEBHOOK_SECRET: optionalSecret,
-  GITHUB_WEBHOOK_SECRET_PREVIOUS: optionalSecret,
-  GITHUB_WEBHOOK_MAX_BYTES: int(1, 100 * 1024 * 1024, 25 * 1024 * 1024),
-  GITHUB_WEBHOOK_STORE_TIMEOUT_MS: int(100, 60_000, 8_000),
-  SUPABASE_JWT_SECRET: optionalSecret,
-  SUPABASE_URL: trustedUrl('SUPABASE_URL'),
-  SUPABASE_JWKS_URL: trustedUrl('SUPABASE_JWKS_URL'),
-  SUPABASE_JWKS_CACHE_MS: int(0, 86_400_000, 600_000),
-  SUPABASE_JWKS_COOLDOWN_MS: int(0, 3_600_000, 30_000),
-  OASIS_PUBLIC_READ: bool('OASIS_PUBLIC_READ', false),
-  MIGRATE_ON_START: bool('MIGRATE_ON_START', true),
-  INGEST_MAX_BYTES: int(1, 100 * 1024 * 1024, 1024 * 1024),
-  EVENTS_PAGE_MAX_BYTES: int(64 * 1024, 256 * 1024 * 1024, DEFAULT_PAGE_MAX_BYTES),
-  SHUTDOWN_GRACE_MS: int(0, 60_000, 10_000),
-  HTTP_HEADERS_TIMEOUT_MS: int(1_000, 120_000, 10_000),
-  HTTP_REQUEST_TIMEOUT_MS: int(1_000, 600_000, 60_000),
-  HTTP_KEEPALIVE_TIMEOUT_MS: int(1_000, 900_000, 5_000),
-  HTTP_BODY_BUDGET_BYTES: int(64 * 1024, 4 * 1024 * 1024 * 1024, 64 * 1024 * 1024),
-  // Optional so that only an explicit value above HTTP_REQUEST_TIMEOUT_MS is refused; unset, 10 s.
-  HTTP_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).optional(),
-  FEED_MAX_CLIENTS: int(1, 100_000, 1_000),
-  FEED_KEEPALIVE_MS: int(100, 600_000, 15_000),
-  FEED_CLIENT_BUFFER: int(1, 100_000, 1_000),
-  AGENT_OFFLINE_CHECK_MS: int(100, 3_600_000, 15_000),
-});
+const EnvSchema = z
+  .object({
+    NODE_ENV: z.string().default('development'),
+    PORT: integer(0, 65_535, 8080),
+    HOST: z.string().optional(),
+    DATABASE_URL: postgresUrl('the OASIS PostgreSQL URL').optional(),
+    DATABASE_LISTEN_URL: postgresUrl('the PostgreSQL URL the feed listens on').optional(),
+    DATABASE_POOL_MAX: integer(1, 100, 10),
+    DATABASE_ACQUIRE_TIMEOUT_MS: integer(100, 600_000, 15_000),
+    OASIS_DATA_DIR: z.string().default('.data/pglite'),
+    GITHUB_WEBHOOK_SECRET: z.string().optional(),
+    GITHUB_WEBHOOK_SECRET_PREVIOUS: z.string().optional(),
+    GITHUB_WEBHOOK_MAX_BYTES: integer(1, 100 * 1024 * 1024, 25 * 1024 * 1024),
+    GITHUB_WEBHOOK_STORE_TIMEOUT_MS: integer(100, 60_000, 8_000),
+    SUPABASE_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    SUPABASE_URL: trustedUrl,
+    SUPABASE_JWKS_URL: trustedUrl,
+    SUPABASE_JWKS_CACHE_MS: integer(0, 86_400_000, 600_000),
+    SUPABASE_JWKS_COOLDOWN_MS: integer(0, 3_600_000, 30_000),
+    OASIS_PUBLIC_READ: flag(false),
+    MIGRATE_ON_START: flag(true),
+    INGEST_MAX_BYTES: integer(1, 100 * 1024 * 1024, 1024 * 1024),
+    EVENTS_PAGE_MAX_BYTES: integer(64 * 1024, 256 * 1024 * 1024, DEFAULT_PAGE_MAX_BYTES),
+    SHUTDOWN_GRACE_MS: integer(0, 60_000, 10_000),
+    HTTP_HEADERS_TIMEOUT_MS: integer(1_000, 120_000, 10_000),
+    HTTP_REQUEST_TIMEOUT_MS: integer(1_000, 600_000, 60_000),
+    HTTP_KEEPALIVE_TIMEOUT_MS: integer(1_000, 900_000, 5_000),
+    HTTP_BODY_BUDGET_BYTES: integer(64 * 1024, 4 * 1024 * 1024 * 1024, 64 * 1024 * 1024),
+    // Optional so that only an explicit value above HTTP_REQUEST_TIMEOUT_MS is refused; unset, 10 s.
+    HTTP_BODY_TIMEOUT_MS: optionalInteger(100, 600_000),
+    FEED_MAX_CLIENTS: integer(1, 100_000, 1_000),
+    FEED_KEEPALIVE_MS: integer(100, 600_000, 15_000),
+    FEED_CLIENT_BUFFER: integer(1, 100_000, 1_000),
+    AGENT_OFFLINE_CHECK_MS: integer(100, 3_600_000, 15_000),
+  })
+  // Settings that bound each other: checked once every number read as one.
+  .superRefine((e, ctx) => {
+    const problem = (name: string, message: string) => ctx.addIssue({ code: 'custom', path: [name], message });
+    if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+      problem('HTTP_HEADERS_TIMEOUT_MS', 'must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
+    }
+    if (e.HTTP_BODY_TIMEOUT_MS !== undefined && e.HTTP_BODY_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+      problem('HTTP_BODY_TIMEOUT_MS', 'must not exceed HTTP_REQUEST_TIMEOUT_MS (the body is part of the request)');
+    }
+    const largestBody = Math.max(e.GITHUB_WEBHOOK_MAX_BYTES, e.INGEST_MAX_BYTES);
+    if (e.HTTP_BODY_BUDGET_BYTES < largestBody) {
+      problem('HTTP_BODY_BUDGET_BYTES', `must be at least the largest body cap (${largestBody} bytes), or such a body could never be read`);
+    }
+  })
+  .superRefine(
+    (e, ctx) => {
+      // In production nothing is generated: a missing secret is an operator error, named here.
+      if (e.NODE_ENV !== 'production') return;
+      for (const name of ['DATABASE_URL', 'GITHUB_WEBHOOK_SECRET'] as const) {
+        if (!e[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when NODE_ENV=production' });
+      }
+      if (!e.SUPABASE_JWT_SECRET && !e.SUPABASE_JWKS_URL && !e.SUPABASE_URL) {
+        ctx.addIssue({ code: 'custom', message: 'SUPABASE_JWT_SECRET or SUPABASE_JWKS_URL (or SUPABASE_URL) is required when NODE_ENV=production' });
+      }
+    },
+    // Only presence is looked at, so also when another setting is bad: the one line names every problem.
+    { when: () => true },
+  );
+
+const readEnv = defineEnv(EnvSchema, { subject: 'invalid configuration', error: ConfigError });
 
 export interface GatewayConfig {
   production: boolean;
@@ -143,42 +144,11 @@ export function jwksUrlOf(supabaseUrl: string): string {
   return `${supabaseUrl.replace(/\/+$/, '')}/auth/v1/.well-known/jwks.json`;
 }
 
-function firstIssue(error: z.ZodError): string {
-  const issue = error.issues[0]!;
-  const name = issue.path.join('.');
-  return issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`;
-}
-
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) throw new ConfigError(`invalid configuration: ${firstIssue(parsed.error)}`);
-  const e = parsed.data;
+/** Reads and validates the environment. Throws ConfigError (one line) naming every bad setting. */
+export function loadConfig(env: EnvSource = process.env): GatewayConfig {
+  const e = readEnv(env);
   const production = e.NODE_ENV === 'production';
   const jwksUrl = e.SUPABASE_JWKS_URL ?? (e.SUPABASE_URL ? jwksUrlOf(e.SUPABASE_URL) : undefined);
-  if (production) {
-    // In production nothing is generated: a missing secret is an operator error, named here.
-    for (const name of ['DATABASE_URL', 'GITHUB_WEBHOOK_SECRET'] as const) {
-      if (!e[name]) throw new ConfigError(`invalid configuration: ${name} is required when NODE_ENV=production`);
-    }
-    if (!e.SUPABASE_JWT_SECRET && !jwksUrl) {
-      throw new ConfigError(
-        'invalid configuration: SUPABASE_JWT_SECRET or SUPABASE_JWKS_URL (or SUPABASE_URL) is required when NODE_ENV=production',
-      );
-    }
-  }
-  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
-    throw new ConfigError('invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
-  }
-  if (e.HTTP_BODY_TIMEOUT_MS !== undefined && e.HTTP_BODY_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
-    throw new ConfigError('invalid configuration: HTTP_BODY_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS (the body is part of the request)');
-  }
-  const largestBody = Math.max(e.GITHUB_WEBHOOK_MAX_BYTES, e.INGEST_MAX_BYTES);
-  if (e.HTTP_BODY_BUDGET_BYTES < largestBody) {
-    throw new ConfigError(`invalid configuration: HTTP_BODY_BUDGET_BYTES must be at least the largest body cap (${largestBody} bytes), or such a body could never be read`);
-  }
-  if (e.SUPABASE_JWT_SECRET !== undefined && e.SUPABASE_JWT_SECRET.length < 32) {
-    throw new ConfigError('invalid configuration: SUPABASE_JWT_SECRET must be at least 32 characters');
-  }
   return {
     production,
     port: e.PORT,

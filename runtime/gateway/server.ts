@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { resolveSecrets } from './local-secrets.js';
 import { createLogger } from '../core/log.js';
 import { startupRefusal } from '../service/startup-refusal.js';
@@ -11,26 +11,17 @@ import { startGateway } from './start.js';
 const logger = createLogger({ service: 'vitana-gateway' });
 
 async function main(): Promise<void> {
-  let loaded;
-  try {
-    loaded = resolveSecrets(loadConfig());
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      logger.log('CRITICAL', error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
-  const { config, local } = loaded;
+  const { config, local } = resolveSecrets(loadConfig());
   const gateway = await startGateway(config, { logger });
+  // Before the line that says it listens: a signal sent as soon as that line is read must find the handler.
+  stopOnSignals(logger, gateway.shutdown);
   if (!config.production && config.secrets.jwt) process.stderr.write(localWelcome(gateway.url, await localOperatorToken(config.secrets.jwt, new Date()), local));
   logger.info('gateway listening', { port: gateway.port, database: gateway.db.kind, publicRead: config.publicRead });
-
-  stopOnSignals(logger, gateway.shutdown);
 }
 
 main().catch((error: unknown) => {
-  // A refusal a user can act on is one sentence; anything else is our bug or an outage, with its stack.
+  // A refusal a user can act on (a bad setting, a taken port) is one line; anything else is our bug or
+  // an outage, with its stack.
   const refusal = startupRefusal(error);
   if (refusal) logger.log('CRITICAL', refusal);
   else logger.log('CRITICAL', 'gateway failed to start', { error });

@@ -1,6 +1,4 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
+import type { ServerOptions } from 'node:http';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { startOfflineDetector } from '../agents/offline-detector.js';
 import type { ResolvedConfig } from './config.js';
@@ -11,10 +9,9 @@ import { FeedHub } from '../feed/hub.js';
 import type { AppEnv } from '../http/env.js';
 import type { Logger } from '../core/log.js';
 import { projectRoot } from '../core/project-root.js';
+import { serve, type Served } from '../service/serve.js';
 import { createGatewayApp } from './app.js';
 import { answerParserErrors } from './client-errors.js';
-import { trackConnections } from './connections.js';
-import { stopWithinGrace, type BackgroundTask } from './stop.js';
 
 export interface GatewayHandle {
   url: string;
@@ -25,7 +22,7 @@ export interface GatewayHandle {
   feedHub: FeedHub;
   /**
    * Stop accepting, let in-flight requests finish, end what is left in the database, close it: all
-   * within SHUTDOWN_GRACE_MS (see stopWithinGrace). Called again, the same shutdown.
+   * within SHUTDOWN_GRACE_MS (see runtime/service/serve.ts). Called again, the same shutdown.
    */
   shutdown(): Promise<void>;
 }
@@ -37,26 +34,28 @@ export interface StartOptions {
   clock?: () => Date;
 }
 
-function listen(app: OpenAPIHono<AppEnv>, config: ResolvedConfig): Promise<Server> {
-  return new Promise<Server>((resolve, reject) => {
-    const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config.http;
-    const serverOptions = {
-      // Headers that never end, or a body that never ends, hold a connection only this long (answered
-      // 408 by answerParserErrors). Node checks these timers every connectionsCheckingInterval.
-      headersTimeout: headersTimeoutMs,
-      requestTimeout: requestTimeoutMs,
-      connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs),
-      // Short, as Node's own default: few idle sockets held open by anyone, and a browser does not go on
-      // reusing a connection a network silently dropped (a minute-long keep-alive made the Live Console
-      // wait on such a connection after a stall; test/console/live-console.test.ts).
-      keepAliveTimeout: keepAliveTimeoutMs,
-    };
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions }, () => {
-      s.off('error', reject);
-      resolve(s as Server);
-    });
-    s.once('error', reject);
-  });
+/** Something that runs beside the HTTP server (the feed listener, the agent monitor) and stops with it. */
+interface BackgroundTask {
+  /** Called at shutdown before the server closes: end long-lived streams, stop timers. */
+  stop(): Promise<void>;
+}
+
+// Kept back from the grace for what follows the in-flight requests: ending their database work,
+// their answers, closing the database.
+const STOP_RESERVE_MS = 1_500;
+
+function nodeServerOptions(http: ResolvedConfig['http']): ServerOptions {
+  return {
+    // Headers that never end, or a body that never ends, hold a connection only this long (answered
+    // 408 by answerParserErrors). Node checks these timers every connectionsCheckingInterval.
+    headersTimeout: http.headersTimeoutMs,
+    requestTimeout: http.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1_000, http.headersTimeoutMs),
+    // Short, as Node's own default: few idle sockets held open by anyone, and a browser does not go on
+    // reusing a connection a network silently dropped (a minute-long keep-alive made the Live Console
+    // wait on such a connection after a stall; test/console/live-console.test.ts).
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+  };
 }
 
 export async function startGateway(config: ResolvedConfig, options: StartOptions): Promise<GatewayHandle> {
@@ -75,26 +74,31 @@ export async function startGateway(config: ResolvedConfig, options: StartOptions
   await feedHub.start();
   background.push(feedHub);
   const app = createGatewayApp({ config, db, logger, migrationFiles, feedHub, clock: options.clock });
-  let server: Server;
+  let served: Served;
   try {
-    server = await listen(app, config);
+    served = await serve(app, {
+      port: config.port,
+      hostname: config.host,
+      serverOptions: nodeServerOptions(config.http),
+      graceMs: config.shutdownGraceMs,
+      reserveMs: STOP_RESERVE_MS,
+      logger,
+      hooks: {
+        beforeClose: () => db.prepareStop(),
+        drain: () => Promise.allSettled(background.map((task) => task.stop())),
+        // Nothing is sent any more and the work still in flight is ended in the database, so nothing
+        // whose client is about to be cut off commits later; those requests are answered 503.
+        endInFlight: { action: 'ending the database work still in flight', run: (budgetMs) => db.stopWork(budgetMs) },
+        release: { what: 'the database', run: () => db.close() },
+      },
+    });
   } catch (error) {
-    // The port is taken (or not ours to bind): fail the start instead of crashing on an unhandled
-    // 'error' event, and leave no timer, LISTEN connection or pool behind.
+    // The port is taken (or not ours to bind): fail the start, and leave no timer, LISTEN connection
+    // or pool behind.
     await Promise.allSettled(background.map((task) => task.stop()));
     if (!options.db) await db.close().catch(() => {});
     throw error;
   }
-  const connections = trackConnections(server);
-  answerParserErrors(server, connections, logger);
-  const { port } = server.address() as AddressInfo;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-
-  let stopping: Promise<void> | null = null;
-  const shutdown = () => {
-    stopping ??= stopWithinGrace({ server, connections, background, db, logger, graceMs: config.shutdownGraceMs });
-    return stopping;
-  };
-
-  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, port, db, app, feedHub, shutdown };
+  answerParserErrors(served.server, served.connections, logger);
+  return { url: served.url, port: served.port, db, app, feedHub, shutdown: served.shutdown };
 }

@@ -5,13 +5,14 @@
  * hook could not be read, 1 on a bad setting or a failure.
  */
 import { createLogger } from '../core/log.js';
-import { describeConfig } from './config.js';
-import { composeReconciler, loadConfigOrExit } from './start.js';
+import { startupRefusal } from '../service/startup-refusal.js';
+import { describeConfig, loadReconcilerConfig } from './config.js';
+import { composeReconciler } from './start.js';
 
 const logger = createLogger({ service: 'vitana-delivery-reconciler' });
 
 async function main(): Promise<number> {
-  const config = loadConfigOrExit(logger);
+  const config = loadReconcilerConfig();
   logger.info('reconcile pass starting', describeConfig(config));
   const { reconciler, close } = composeReconciler(config, { logger });
   try {
@@ -27,7 +28,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    logger.log('CRITICAL', 'reconcile pass failed', { error });
+    const refusal = startupRefusal(error);
+    if (refusal) logger.log('CRITICAL', refusal);
+    else logger.log('CRITICAL', 'reconcile pass failed', { error });
     process.exit(1);
   },
 );

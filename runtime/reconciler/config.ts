@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { blankToUndefined, describeIssues, httpUrl, int } from '../service/env.js';
+import { defineEnv, EnvError, httpUrl, integer, optionalInteger, postgresUrl, type EnvSource } from '../service/env.js';
 import { credentialProblems, type CredentialSetting } from './credential-rules.js';
 import { parseHookList, type Hook } from './hooks.js';
 
@@ -9,12 +9,7 @@ import { parseHookList, type Hook } from './hooks.js';
  * variable (never a credential's value); server.ts and cli.ts log that line and exit 1.
  */
 
-export class ReconcilerConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ReconcilerConfigError';
-  }
-}
+export class ReconcilerConfigError extends EnvError {}
 
 /** GitHub keeps a hook's deliveries, and redelivers them, for 3 days: a longer window finds nothing more. */
 export const GITHUB_RETENTION_MINUTES = 3 * 24 * 60;
@@ -27,61 +22,47 @@ const ENV_NAMES: Record<CredentialSetting, string> = {
   hooks: 'RECONCILE_HOOKS',
 };
 
-const optionalText = z.preprocess(blankToUndefined, z.string().trim().optional());
-
 const EnvSchema = z
   .object({
-    PORT: int(0, 65_535, 8080),
-    DATABASE_URL: z.preprocess(
-      blankToUndefined,
-      z
-        .string({ error: 'is required (the OASIS PostgreSQL URL, as the gateway uses it)' })
-        .trim()
-        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL'),
-    ),
-    DATABASE_POOL_MAX: int(1, 20, 2),
-    DATABASE_ACQUIRE_TIMEOUT_MS: int(100, 600_000, 10_000),
-    RECONCILE_HOOKS: z.preprocess(blankToUndefined, z.string().optional()).transform((value, ctx) => {
-      const parsed = parseHookList(value ?? '');
-      if ('error' in parsed) {
-        ctx.addIssue({ code: 'custom', message: parsed.error });
-        return z.NEVER;
-      }
-      return parsed.hooks;
-    }),
-    GITHUB_API_URL: httpUrl(undefined).default('https://api.github.com'),
-    GITHUB_TOKEN: optionalText,
-    GITHUB_APP_ID: z.preprocess(
-      blankToUndefined,
-      z
-        .string()
-        .trim()
-        .regex(/^(?:[1-9]\d{0,18}|Iv[0-9A-Za-z.]{1,64})$/, "must be the App's numeric id (or its client id, Iv…)")
-        .optional(),
-    ),
-    GITHUB_APP_PRIVATE_KEY: z.preprocess(
-      blankToUndefined,
-      z
-        .string()
-        .trim()
-        // Secret Manager and .env files often carry the PEM on one line with literal \n.
-        .transform((value) => value.replace(/\\n/g, '\n'))
-        .refine((value) => /^-----BEGIN (RSA )?PRIVATE KEY-----\n[\s\S]+\n-----END (RSA )?PRIVATE KEY-----$/.test(value), {
-          message: "must be the App's PEM private key (-----BEGIN … PRIVATE KEY-----)",
-        })
-        .optional(),
-    ),
-    GITHUB_APP_INSTALLATION_ID: z.preprocess(
-      blankToUndefined,
-      z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be at least 1').optional(),
-    ),
-    RECONCILE_LOOKBACK_MINUTES: int(1, GITHUB_RETENTION_MINUTES, GITHUB_RETENTION_MINUTES),
-    RECONCILE_PAGE_SIZE: int(1, 100, 100),
-    RECONCILE_MAX_PAGES: int(1, 100, 10),
-    RECONCILE_MAX_REDELIVERIES: int(0, 1_000, 100),
-    RECONCILE_MAX_ATTEMPTS: int(1, 20, 3),
-    RECONCILE_GITHUB_TIMEOUT_MS: int(100, 120_000, 10_000),
-    SHUTDOWN_GRACE_MS: int(0, 60_000, 8_000),
+    PORT: integer(0, 65_535, 8080),
+    DATABASE_URL: postgresUrl('the OASIS PostgreSQL URL, as the gateway uses it'),
+    DATABASE_POOL_MAX: integer(1, 20, 2),
+    DATABASE_ACQUIRE_TIMEOUT_MS: integer(100, 600_000, 10_000),
+    RECONCILE_HOOKS: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        const parsed = parseHookList(value ?? '');
+        if ('error' in parsed) {
+          ctx.addIssue({ code: 'custom', message: parsed.error });
+          return z.NEVER;
+        }
+        return parsed.hooks;
+      }),
+    GITHUB_API_URL: httpUrl().default('https://api.github.com'),
+    GITHUB_TOKEN: z.string().trim().optional(),
+    GITHUB_APP_ID: z
+      .string()
+      .trim()
+      .regex(/^(?:[1-9]\d{0,18}|Iv[0-9A-Za-z.]{1,64})$/, "must be the App's numeric id (or its client id, Iv…)")
+      .optional(),
+    GITHUB_APP_PRIVATE_KEY: z
+      .string()
+      .trim()
+      // Secret Manager and .env files often carry the PEM on one line with literal \n.
+      .transform((value) => value.replace(/\\n/g, '\n'))
+      .refine((value) => /^-----BEGIN (RSA )?PRIVATE KEY-----\n[\s\S]+\n-----END (RSA )?PRIVATE KEY-----$/.test(value), {
+        message: "must be the App's PEM private key (-----BEGIN … PRIVATE KEY-----)",
+      })
+      .optional(),
+    GITHUB_APP_INSTALLATION_ID: optionalInteger(1, Number.MAX_SAFE_INTEGER),
+    RECONCILE_LOOKBACK_MINUTES: integer(1, GITHUB_RETENTION_MINUTES, GITHUB_RETENTION_MINUTES),
+    RECONCILE_PAGE_SIZE: integer(1, 100, 100),
+    RECONCILE_MAX_PAGES: integer(1, 100, 10),
+    RECONCILE_MAX_REDELIVERIES: integer(0, 1_000, 100),
+    RECONCILE_MAX_ATTEMPTS: integer(1, 20, 3),
+    RECONCILE_GITHUB_TIMEOUT_MS: integer(100, 120_000, 10_000),
+    SHUTDOWN_GRACE_MS: integer(0, 60_000, 8_000),
   })
   .superRefine(
     (env, ctx) => {
@@ -122,13 +103,11 @@ export interface ReconcilerConfig {
   shutdownGraceMs: number;
 }
 
-export type ReconcilerEnv = Record<string, string | undefined>;
+const readEnv = defineEnv(EnvSchema, { subject: 'invalid reconciler configuration', error: ReconcilerConfigError });
 
 /** Reads and validates the environment. Throws ReconcilerConfigError (one line) naming every bad setting. */
-export function loadReconcilerConfig(env: ReconcilerEnv = process.env): ReconcilerConfig {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) throw new ReconcilerConfigError(`invalid reconciler configuration: ${describeIssues(parsed.error.issues)}`);
-  const e = parsed.data;
+export function loadReconcilerConfig(env: EnvSource = process.env): ReconcilerConfig {
+  const e = readEnv(env);
   const credentials: GithubCredentials =
     e.GITHUB_TOKEN !== undefined
       ? { kind: 'token', token: e.GITHUB_TOKEN }

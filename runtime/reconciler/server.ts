@@ -4,24 +4,27 @@
  * setting is one CRITICAL log line naming it, and exit code 1.
  */
 import { createLogger } from '../core/log.js';
+import { startupRefusal } from '../service/startup-refusal.js';
 import { stopOnSignals } from '../service/stop-on-signals.js';
-import { describeConfig } from './config.js';
-import { loadConfigOrExit, startReconciler } from './start.js';
+import { describeConfig, loadReconcilerConfig } from './config.js';
+import { startReconciler } from './start.js';
 
 const logger = createLogger({ service: 'vitana-delivery-reconciler' });
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit(logger);
+  const config = loadReconcilerConfig();
   const reconciler = await startReconciler(config, { logger });
-  logger.info('reconciler listening', { port: reconciler.port, ...describeConfig(config) });
-
+  // Before the line that says it listens: a signal sent as soon as that line is read must find the handler.
   stopOnSignals(logger, async () => {
     await reconciler.shutdown();
     logger.info('delivery reconciler stopped');
   });
+  logger.info('reconciler listening', { port: reconciler.port, ...describeConfig(config) });
 }
 
 main().catch((error: unknown) => {
-  logger.log('CRITICAL', 'delivery reconciler failed to start', { error });
+  const refusal = startupRefusal(error);
+  if (refusal) logger.log('CRITICAL', refusal);
+  else logger.log('CRITICAL', 'delivery reconciler failed to start', { error });
   process.exit(1);
 });

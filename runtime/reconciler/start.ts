@@ -6,9 +6,9 @@
 import { createPgDatabase } from '../db/pg.js';
 import { EventWriter } from '../events/writer.js';
 import type { Logger } from '../core/log.js';
-import { startWorker, type RunningWorker } from '../service/serve.js';
+import { serve, type Served } from '../service/serve.js';
 import { createReconcilerApp } from './app.js';
-import { loadReconcilerConfig, ReconcilerConfigError, type ReconcilerConfig } from './config.js';
+import type { ReconcilerConfig } from './config.js';
 import { createGithubClient } from './github-client.js';
 import { createReconciler, type Reconciler } from './pass.js';
 
@@ -44,29 +44,19 @@ export function composeReconciler(config: ReconcilerConfig, options: ReconcilerO
 export async function startReconciler(
   config: ReconcilerConfig,
   options: ReconcilerOptions & { /** Listen address; default all interfaces (Cloud Run), tests pass 127.0.0.1. */ hostname?: string },
-): Promise<RunningWorker> {
+): Promise<Served> {
   const { logger } = options;
   const composed = composeReconciler(config, options);
-  return startWorker({
-    fetch: createReconcilerApp({ reconciler: composed.reconciler, logger }).fetch,
+  return serve(createReconcilerApp({ reconciler: composed.reconciler, logger }), {
     port: config.port,
     ...(options.hostname ? { hostname: options.hostname } : {}),
     graceMs: config.shutdownGraceMs,
     logger,
     inFlight: 'a running pass',
-    release: composed.close,
-  });
-}
-
-/** The settings of a process (server.ts, cli.ts), or exit 1 after one CRITICAL line naming the bad ones. */
-export function loadConfigOrExit(logger: Logger): ReconcilerConfig {
-  try {
-    return loadReconcilerConfig();
-  } catch (error) {
-    if (error instanceof ReconcilerConfigError) {
-      logger.log('CRITICAL', error.message);
-      process.exit(1);
-    }
+    hooks: { release: { what: 'the database', run: composed.close } },
+  }).catch(async (error: unknown) => {
+    // The port is taken (or not ours to bind): the start fails, and leaves no pool behind.
+    await composed.close().catch(() => {});
     throw error;
-  }
+  });
 }

@@ -1,8 +1,8 @@
 import { Refusal } from '../core/refusal.js';
 
 /**
- * Start-up failures a user can act on, as the one sentence that says what to do; null for anything
- * else (our bug or an outage), which is logged with its stack.
+ * Start-up failures a user can act on (a bad setting, a taken port, a data folder in use), as the one
+ * line that says what to do; null for anything else (our bug or an outage), which is logged with its stack.
  */
 export function startupRefusal(error: unknown): string | null {
   if (error instanceof Refusal) return error.message;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { blankToUndefined, describeIssues, httpUrl, int, required } from '../service/env.js';
+import { defineEnv, EnvError, httpUrl, integer, requiredText, type EnvSource } from '../service/env.js';
 
 /**
  * The deploy watcher's configuration: read from the environment and validated once at start. A bad or
@@ -7,39 +7,31 @@ import { blankToUndefined, describeIssues, httpUrl, int, required } from '../ser
  * server.ts logs that line and exits.
  */
 
-export class WatcherConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WatcherConfigError';
-  }
-}
+export class WatcherConfigError extends EnvError {}
 
 const HOST_PORT = /^(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 const EnvSchema = z.object({
   // Not the gateway's 8080, so both run side by side on a laptop; Cloud Run always sets PORT itself.
-  PORT: int(0, 65_535, 8081),
-  GOOGLE_CLOUD_PROJECT: required('the project whose Cloud Run audit logs are read'),
+  PORT: integer(0, 65_535, 8081),
+  GOOGLE_CLOUD_PROJECT: requiredText('the project whose Cloud Run audit logs are read'),
   GATEWAY_URL: httpUrl('the OASIS gateway base URL'),
-  SUPABASE_SERVICE_ROLE: required('the service-role token the gateway accepts'),
-  CLOUD_LOGGING_ENDPOINT: z.preprocess(
-    blankToUndefined,
-    z
-      .string()
-      .trim()
-      .regex(HOST_PORT, 'must be host:port (plaintext gRPC), e.g. 127.0.0.1:8085')
-      .refine((value) => Number(HOST_PORT.exec(value)?.[1] ?? 0) <= 65_535, 'port must be at most 65535')
-      .optional(),
-  ),
-  WATCHER_LOOKBACK_MINUTES: int(1, 60 * 24 * 30, 60),
-  WATCHER_OVERLAP_MINUTES: int(0, 24 * 60, 10),
-  WATCHER_MAX_PAGES: int(1, 100, 5),
-  WATCHER_PAGE_SIZE: int(1, 1000, 1000),
-  WATCHER_QUOTA_RETRIES: int(0, 10, 2),
-  WATCHER_QUOTA_BACKOFF_MS: int(0, 120_000, 5_000),
-  WATCHER_LOGGING_TIMEOUT_MS: int(100, 300_000, 30_000),
-  WATCHER_GATEWAY_TIMEOUT_MS: int(100, 300_000, 10_000),
-  SHUTDOWN_GRACE_MS: int(0, 60_000, 8_000),
+  SUPABASE_SERVICE_ROLE: requiredText('the service-role token the gateway accepts'),
+  CLOUD_LOGGING_ENDPOINT: z
+    .string()
+    .trim()
+    .regex(HOST_PORT, 'must be host:port (plaintext gRPC), e.g. 127.0.0.1:8085')
+    .refine((value) => Number(HOST_PORT.exec(value)?.[1] ?? 0) <= 65_535, 'port must be at most 65535')
+    .optional(),
+  WATCHER_LOOKBACK_MINUTES: integer(1, 60 * 24 * 30, 60),
+  WATCHER_OVERLAP_MINUTES: integer(0, 24 * 60, 10),
+  WATCHER_MAX_PAGES: integer(1, 100, 5),
+  WATCHER_PAGE_SIZE: integer(1, 1000, 1000),
+  WATCHER_QUOTA_RETRIES: integer(0, 10, 2),
+  WATCHER_QUOTA_BACKOFF_MS: integer(0, 120_000, 5_000),
+  WATCHER_LOGGING_TIMEOUT_MS: integer(100, 300_000, 30_000),
+  WATCHER_GATEWAY_TIMEOUT_MS: integer(100, 300_000, 10_000),
+  SHUTDOWN_GRACE_MS: integer(0, 60_000, 8_000),
 });
 
 export interface WatcherConfig {
@@ -60,15 +52,11 @@ export interface WatcherConfig {
   shutdownGraceMs: number;
 }
 
-export type WatcherEnv = Record<string, string | undefined>;
+const readEnv = defineEnv(EnvSchema, { subject: 'invalid watcher configuration', error: WatcherConfigError });
 
-/** Reads and validates the environment. Throws WatcherConfigError (one line) on the first bad read. */
-export function loadWatcherConfig(env: WatcherEnv = process.env): WatcherConfig {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new WatcherConfigError(`invalid watcher configuration: ${describeIssues(parsed.error.issues)}`);
-  }
-  const e = parsed.data;
+/** Reads and validates the environment. Throws WatcherConfigError (one line) naming every bad setting. */
+export function loadWatcherConfig(env: EnvSource = process.env): WatcherConfig {
+  const e = readEnv(env);
   return {
     port: e.PORT,
     projectId: e.GOOGLE_CLOUD_PROJECT,

@@ -5,33 +5,24 @@
 import { createLogger } from '../core/log.js';
 import { startupRefusal } from '../service/startup-refusal.js';
 import { stopOnSignals } from '../service/stop-on-signals.js';
-import { loadWatcherConfig, WatcherConfigError } from './config.js';
+import { loadWatcherConfig } from './config.js';
 import { startWatcher } from './start.js';
 
 const logger = createLogger({ service: 'vitana-deploy-watcher' });
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadWatcherConfig();
-  } catch (error) {
-    if (error instanceof WatcherConfigError) {
-      logger.log('CRITICAL', error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadWatcherConfig();
   const watcher = await startWatcher(config, { logger });
+  // Before the line that says it listens: a signal sent as soon as that line is read must find the handler.
+  stopOnSignals(logger, async () => {
+    await watcher.shutdown();
+    logger.info('deploy watcher stopped');
+  });
   logger.info('watcher listening', {
     port: watcher.port,
     project: config.projectId,
     gateway: config.gateway.url,
     logging: config.logging.endpoint ?? 'logging.googleapis.com',
-  });
-
-  stopOnSignals(logger, async () => {
-    await watcher.shutdown();
-    logger.info('deploy watcher stopped');
   });
 }
 

@@ -3,7 +3,7 @@
  * server.ts is the process around it; tests call `startWatcher` directly.
  */
 import type { Logger } from '../core/log.js';
-import { startWorker, type RunningWorker } from '../service/serve.js';
+import { serve, type Served } from '../service/serve.js';
 import { createWatcherApp } from './app.js';
 import type { WatcherConfig } from './config.js';
 import { createGatewayClient } from './gateway-client.js';
@@ -22,7 +22,7 @@ export interface StartWatcherOptions {
   fetch?: typeof fetch;
 }
 
-export type RunningWatcher = RunningWorker;
+export type RunningWatcher = Served;
 
 export async function startWatcher(config: WatcherConfig, options: StartWatcherOptions): Promise<RunningWatcher> {
   const { logger } = options;
@@ -51,13 +51,16 @@ export async function startWatcher(config: WatcherConfig, options: StartWatcherO
   });
   const app = createWatcherApp({ poller, logger });
 
-  return startWorker({
-    fetch: app.fetch,
+  return serve(app, {
     port: config.port,
     ...(options.hostname ? { hostname: options.hostname } : {}),
     graceMs: config.shutdownGraceMs,
     logger,
     inFlight: 'in-flight polls',
-    release: () => source.close(),
+    hooks: { release: { what: 'the Cloud Logging client', run: () => source.close() } },
+  }).catch(async (error: unknown) => {
+    // The port is taken (or not ours to bind): the start fails, and leaves no gRPC channel behind.
+    await source.close().catch(() => {});
+    throw error;
   });
 }

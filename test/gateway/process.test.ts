@@ -70,7 +70,7 @@ describe('gateway process', () => {
     expect(JSON.parse(stdout).message).toMatch(/^invalid configuration: PORT/);
   });
 
-  it('stops with one clear line when its port is taken (a second gateway, or the watcher on the same port)', async () => {
+  it('stops with one clear line when its port is taken (a second gateway, or the watcher or the reconciler on the same port)', async () => {
     const holder = createServer();
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     onCleanup.push(() => new Promise<void>((resolve) => holder.close(() => resolve())));
@@ -79,11 +79,12 @@ describe('gateway process', () => {
     const runs = await Promise.all([
       runToExit({ ...env, OASIS_DATA_DIR: tempDataDir() }, 'runtime/gateway/server.ts'),
       runToExit(env, 'runtime/watcher/server.ts'),
+      runToExit({ ...env, DATABASE_URL: 'postgres://oasis@127.0.0.1:1/oasis', RECONCILE_HOOKS: 'repo:acme/api/1', GITHUB_TOKEN: 't' }, 'runtime/reconciler/server.ts'),
     ]);
     for (const { code, stdout } of runs) {
       expect(code).toBe(1);
       const critical = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.severity === 'CRITICAL');
-      // The watcher listens on every interface (it has no local mode), the gateway on the HOST given.
+      // The watcher and the reconciler listen on every interface (no local mode), the gateway on the HOST given.
       expect(critical).toEqual([expect.objectContaining({ message: expect.stringMatching(new RegExp(`^port ${port} on (127\\.0\\.0\\.1|::) is in use by another process: stop it, or set PORT to a free port$`)) })]);
       expect(critical[0]).not.toHaveProperty('error');
     }

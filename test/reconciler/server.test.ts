@@ -7,6 +7,7 @@ import { startReconciler } from '../../runtime/reconciler/start.js';
 import { HAS_PG } from '../helpers/db.js';
 import { json, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { startFakeGithub, type FakeGithub } from '../helpers/github-rest-server.js';
+import { stopWithIdleConnection } from '../helpers/idle-connection.js';
 import { spawnGateway } from '../helpers/process.js';
 import { TEST_WEBHOOK_SECRET } from '../helpers/tokens.js';
 
@@ -142,4 +143,21 @@ describe('reconciler service without its database', () => {
       await api.close();
     }
   });
+});
+
+describe('reconciler service stop', () => {
+  it('closes a pre-opened idle connection at once instead of waiting out its grace', async () => {
+    const logger = createMemoryLogger();
+    const config = loadReconcilerConfig({
+      PORT: '0',
+      DATABASE_URL: 'postgres://oasis@127.0.0.1:1/oasis',
+      RECONCILE_HOOKS: 'repo:acme/api/1',
+      GITHUB_TOKEN: TOKEN,
+      SHUTDOWN_GRACE_MS: '20000',
+    });
+    const reconciler = await startReconciler(config, { logger, hostname: '127.0.0.1' });
+    expect(await stopWithIdleConnection(reconciler.url, () => reconciler.shutdown())).toBeLessThan(3_000);
+    expect(logger.lines.map((line) => line.message)).toEqual(expect.arrayContaining(['shutdown complete']));
+    expect(logger.lines.filter((line) => line.severity === 'WARNING')).toEqual([]);
+  }, 30_000);
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnGateway } from '../helpers/process.js';
 import { startLoggingServer, type LocalLoggingServer } from '../../scripts/demo/cloud-logging-server.js';
 import { json, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { stopWithIdleConnection } from '../helpers/idle-connection.js';
 
 /**
  * The watcher as its own OS process, started the way `npm run start:watcher` does
@@ -21,17 +22,17 @@ afterAll(async () => {
   await Promise.all([logging.close(), gateway.close()]);
 });
 
+const watcherEnv = (extra: Record<string, string> = {}) => ({
+  GOOGLE_CLOUD_PROJECT: 'vitana-dev',
+  GATEWAY_URL: gateway.url,
+  SUPABASE_SERVICE_ROLE: gateway.serviceToken,
+  CLOUD_LOGGING_ENDPOINT: logging.endpoint,
+  ...extra,
+});
+
 describe('watcher process', () => {
   it('starts, answers /healthz, polls, and exits 0 on SIGTERM', async () => {
-    const watcher = await spawnGateway({
-      entry: ENTRY,
-      env: {
-        GOOGLE_CLOUD_PROJECT: 'vitana-dev',
-        GATEWAY_URL: gateway.url,
-        SUPABASE_SERVICE_ROLE: gateway.serviceToken,
-        CLOUD_LOGGING_ENDPOINT: logging.endpoint,
-      },
-    });
+    const watcher = await spawnGateway({ entry: ENTRY, env: watcherEnv() });
     try {
       const health = await fetch(`${watcher.url}/healthz`);
       expect(await health.json()).toEqual({ ok: true, service: 'deploy-watcher' });
@@ -52,6 +53,20 @@ describe('watcher process', () => {
     }
     expect(watcher.logs.map((line) => line.message)).toContain('deploy watcher stopped');
   });
+
+  it('SIGTERM with a pre-opened idle connection: closes it and exits at once, not when the grace ends', async () => {
+    const watcher = await spawnGateway({ entry: ENTRY, env: watcherEnv({ SHUTDOWN_GRACE_MS: '20000' }) });
+    try {
+      const took = await stopWithIdleConnection(watcher.url, async () => {
+        watcher.child.kill('SIGTERM');
+        expect(await watcher.exited).toBe(0);
+      });
+      expect(took).toBeLessThan(5_000);
+      expect(watcher.logs.filter((line) => String(line.message).startsWith('grace period')).map((line) => line.message)).toEqual([]);
+    } finally {
+      await watcher.stop('SIGKILL');
+    }
+  }, 40_000);
 
   it('refuses to start on a bad setting: one CRITICAL line naming it, exit 1', async () => {
     const error = await spawnGateway({
