@@ -2,7 +2,7 @@ import type { HttpBindings } from '@hono/node-server';
 import { createRoute } from '@hono/zod-openapi';
 import type { Database } from '../core/database.js';
 import { authenticate, type AuthOptions } from '../http/auth.js';
-import { HttpError } from '../http/errors.js';
+import { apiError, ApiError } from '../http/errors.js';
 import { authErrors, BEARER, createRouter, errorResponse } from '../http/router.js';
 import type { Logger } from '../core/log.js';
 import { openFeedStream } from './client-stream.js';
@@ -63,7 +63,7 @@ export function feedRoutes(deps: FeedRoutesDeps) {
         },
       );
     } catch (error) {
-      if (error instanceof FeedUnavailableError) throw new HttpError(503, error.code, error.message, { 'Retry-After': String(error.retryAfterSeconds) });
+      if (error instanceof FeedUnavailableError) throw apiError(503, error.code, error.message, { 'Retry-After': String(error.retryAfterSeconds) });
       throw error;
     }
     return c.body(body, 200, SSE_HEADERS);

@@ -4,7 +4,7 @@ import type { GatewayConfig } from '../gateway/config.js';
 import type { EventWriter } from '../events/writer.js';
 import type { AuthOptions } from '../http/auth.js';
 import type { AppEnv } from '../http/env.js';
-import { HttpError } from '../http/errors.js';
+import { apiError, ApiError } from '../http/errors.js';
 import type { BodyReader } from '../http/read-body.js';
 import { createRouter, errorResponse, jsonResponse } from '../http/router.js';
 import { healthRouteAccess, mayShowDetails } from '../http/service-details.js';
@@ -56,7 +56,7 @@ function requireWebhookMediaType(): MiddlewareHandler<SignedBodyEnv> {
   return async (c, next) => {
     const mediaType = webhookMediaType(c.req.header('content-type'));
     // The body is left unread; the server discards it as it arrives (see http/read-body.ts).
-    if (mediaType === null) throw new HttpError(415, 'unsupported_media_type', 'a delivery must be application/json or application/x-www-form-urlencoded');
+    if (mediaType === null) throw apiError(415, 'unsupported_media_type', 'a delivery must be application/json or application/x-www-form-urlencoded');
     c.set('githubMediaType', mediaType);
     await next();
   };
@@ -64,15 +64,15 @@ function requireWebhookMediaType(): MiddlewareHandler<SignedBodyEnv> {
 
 function verifySignedBody(secrets: readonly string[], bodies: BodyReader, maxBytes: number): MiddlewareHandler<SignedBodyEnv> {
   return async (c, next) => {
-    if (secrets.length === 0) throw new HttpError(503, 'webhook_not_configured', 'no GitHub webhook secret is configured');
+    if (secrets.length === 0) throw apiError(503, 'webhook_not_configured', 'no GitHub webhook secret is configured');
     // Without a well-formed signature the delivery can never verify: refused before it costs memory.
     const header = c.req.header('x-hub-signature-256');
-    if (header === undefined) throw new HttpError(401, 'signature_missing', 'the X-Hub-Signature-256 header is required');
+    if (header === undefined) throw apiError(401, 'signature_missing', 'the X-Hub-Signature-256 header is required');
     const received = parseSignatureHeader(header);
-    if (!received) throw new HttpError(401, 'signature_invalid', 'the X-Hub-Signature-256 header is not sha256= followed by 64 hex digits');
+    if (!received) throw apiError(401, 'signature_invalid', 'the X-Hub-Signature-256 header is not sha256= followed by 64 hex digits');
     const check = new SignatureCheck(secrets);
     await bodies.withBody(c, { maxBytes, what: 'the delivery', onChunk: (chunk) => check.update(chunk) }, async (body) => {
-      if (!check.matches(received)) throw new HttpError(401, 'signature_invalid', 'the X-Hub-Signature-256 signature does not match the body');
+      if (!check.matches(received)) throw apiError(401, 'signature_invalid', 'the X-Hub-Signature-256 signature does not match the body');
       c.set('githubBody', body);
       await next();
     });
@@ -117,7 +117,7 @@ export function githubRoutes(deps: GithubRoutesDeps) {
   router.openapi(receive, async (c) => {
     const headers = c.req.valid('header');
     const decoded = decodeWebhookBody(c.get('githubBody'), c.get('githubMediaType'));
-    if (!decoded.ok) throw new HttpError(decoded.status, decoded.code, decoded.message);
+    if (!decoded.ok) throw apiError(decoded.status, decoded.code, decoded.message);
     const deliveryId = headers['x-github-delivery'];
     const event = normalizeDelivery({
       event: headers['x-github-event'],

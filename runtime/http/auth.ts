@@ -5,13 +5,13 @@ import type { SignatureKey } from 'hono/utils/jwt/jws';
 import { JwtTokenExpired, JwtTokenSignatureMismatched } from 'hono/utils/jwt/types';
 import type { Caller } from '../core/caller.js';
 import type { AppEnv } from './env.js';
-import { forbidden, HttpError, unauthorized } from './errors.js';
+import { apiError, forbidden, unauthorized } from './errors.js';
 import type { KeySource, SigningAlgorithm } from './jwks.js';
 
 export type Access = 'read' | 'write';
 
 export interface AuthOptions {
-  /** Verifies a bearer token and returns its claims, or throws the HttpError to answer with. */
+  /** Verifies a bearer token and returns its claims, or throws the ApiError to answer with. */
   verifyToken: TokenVerifier;
   /** OASIS_PUBLIC_READ: reads without a token are allowed. */
   publicRead: boolean;
@@ -129,7 +129,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     const lookup = await options.signingKeys.lookup(header.kid);
     if ('missing' in lookup) {
       if (lookup.missing === 'keys_unavailable') {
-        throw new HttpError(503, 'signing_keys_unavailable', 'the signing keys could not be read, so the token cannot be checked; retry later', { 'Retry-After': '5' });
+        throw apiError(503, 'signing_keys_unavailable', 'the signing keys could not be read, so the token cannot be checked; retry later', { 'Retry-After': '5' });
       }
       throw unauthorized('invalid_token', 'the bearer token was signed by a key this project does not publish');
     }

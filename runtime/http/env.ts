@@ -9,6 +9,8 @@ export interface AppVariables {
   vtid?: string;
   /** The error code of a rejected request, for its single log line. */
   errorCode?: string;
+  /** Set by the body reader when a JSON-typed body does not parse, so the validator's 400 is `invalid_json`. */
+  bodyIsMalformedJson?: boolean;
   /** An unexpected error, logged with the request line (never sent to the client). */
   failure?: unknown;
 }

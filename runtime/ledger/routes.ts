@@ -3,7 +3,7 @@ import { asRole } from '../db/as-role.js';
 import type { BatchedTransactions } from '../db/batched-transactions.js';
 import type { Database } from '../core/database.js';
 import { authenticate, type AuthOptions } from '../http/auth.js';
-import { conflict, forbidden, HttpError, notFound } from '../http/errors.js';
+import { conflict, forbidden, apiError, ApiError, notFound } from '../http/errors.js';
 import type { BodyReader } from '../http/read-body.js';
 import { authErrors, BEARER, bodyErrors, createRouter, errorResponse, jsonResponse } from '../http/router.js';
 import { writeUnavailable } from '../http/write-errors.js';
@@ -87,7 +87,7 @@ export function vtidRoutes(deps: VtidRoutesDeps) {
       throw writeUnavailable(error, 'the task', 'look for it in GET /vtid/list before creating it again') ?? error;
     }
     if (outcome.kind === 'wrong_tenant') throw forbidden('wrong_tenant', `you may not create tasks for tenant "${outcome.tenant}"`);
-    if (outcome.kind === 'unknown_parent') throw new HttpError(422, 'unknown_parent', `parentVtid ${outcome.parentVtid} is not in the ledger`);
+    if (outcome.kind === 'unknown_parent') throw apiError(422, 'unknown_parent', `parentVtid ${outcome.parentVtid} is not in the ledger`);
     c.set('vtid', outcome.entry.vtid);
     return c.json({ ok: true as const, vtid: outcome.entry.vtid, data: outcome.entry }, 201);
   });
@@ -219,7 +219,7 @@ export function vtidRoutes(deps: VtidRoutesDeps) {
   // DELETE is deliberately not an operation of the API (the spec lists only what exists); it is
   // answered with 405 and the methods that do exist, so a client learns why instead of a 404.
   router.delete('/vtid/:vtid', () => {
-    throw new HttpError(405, 'method_not_allowed', 'ledger tasks are never deleted; PATCH the status to cancelled instead', {
+    throw apiError(405, 'method_not_allowed', 'ledger tasks are never deleted; PATCH the status to cancelled instead', {
       Allow: ALLOWED_METHODS,
     });
   });
