@@ -138,37 +138,37 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   };
 }
 
+/** Decides the caller of one request under `options`; throws the 401/403 to answer with. */
+async function callerOf(c: Context, options: AuthOptions, access: Access): Promise<Caller> {
+  const token = bearerToken(c, access);
+  if (token === null) {
+    if (access === 'read' && options.publicRead) return { kind: 'public' };
+    throw unauthorized('unauthenticated', 'a bearer token is required');
+  }
+  const claims = await options.verifyToken(token);
+  const caller = callerFromClaims(claims);
+  if (caller === null) {
+    if (claims.role === 'anon' && access === 'read' && options.publicRead) return { kind: 'public' };
+    throw forbidden('forbidden_role', `role "${String(claims.role)}" may not use this API`);
+  }
+  if (caller.kind === 'reader' && access === 'write') {
+    // The database would refuse the write too (no grant); answering here keeps it a clear 403.
+    throw forbidden('read_only_token', 'this token may only read (role oasis_reader)');
+  }
+  if (caller.kind === 'user' && hasMalformedTenantClaim(claims)) {
+    throw forbidden('invalid_tenant_claim', 'the token\'s tenant claim must be a string');
+  }
+  return caller;
+}
+
 /**
- * Middleware factory: `authenticate(options, 'write')` on every route that changes data,
- * `authenticate(options, 'read')` on reads. Sets `c.var.caller`.
+ * Middleware: `authenticate('write')` on every route that changes data, `authenticate('read')` on
+ * reads. The verifier and the public-read switch are the composition's (`c.var.auth`), so a route
+ * spec names only the access it needs. Sets `c.var.caller`.
  */
-export function authenticate(options: AuthOptions, access: Access): MiddlewareHandler<AppEnv> {
+export function authenticate(access: Access, overrides: Partial<AuthOptions> = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const token = bearerToken(c, access);
-    if (token === null) {
-      if (access === 'read' && options.publicRead) {
-        c.set('caller', { kind: 'public' });
-        return next();
-      }
-      throw unauthorized('unauthenticated', 'a bearer token is required');
-    }
-    const claims = await options.verifyToken(token);
-    const caller = callerFromClaims(claims);
-    if (caller === null) {
-      if (claims.role === 'anon' && access === 'read' && options.publicRead) {
-        c.set('caller', { kind: 'public' });
-        return next();
-      }
-      throw forbidden('forbidden_role', `role "${String(claims.role)}" may not use this API`);
-    }
-    if (caller.kind === 'reader' && access === 'write') {
-      // The database would refuse the write too (no grant); answering here keeps it a clear 403.
-      throw forbidden('read_only_token', 'this token may only read (role oasis_reader)');
-    }
-    if (caller.kind === 'user' && hasMalformedTenantClaim(claims)) {
-      throw forbidden('invalid_tenant_claim', 'the token\'s tenant claim must be a string');
-    }
-    c.set('caller', caller);
+    c.set('caller', await callerOf(c, { ...c.get('auth'), ...overrides }, access));
     return next();
   };
 }

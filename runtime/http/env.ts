@@ -1,8 +1,16 @@
 import type { Logger } from '../core/log.js';
 import type { Caller } from '../core/caller.js';
+import type { AuthOptions } from './auth.js';
+import type { BodyReader } from './read-body.js';
 
 /** What middleware hands to handlers through `c.get(...)`. */
 export interface AppVariables {
+  /** How tokens are verified and whether reads need one: the composition's, set on every request. */
+  auth: AuthOptions;
+  /** Reads request bodies under the process-wide budget and read timeout (one per instance). */
+  bodies: BodyReader;
+  /** The cap of a JSON request body (INGEST_MAX_BYTES) where a route names none of its own. */
+  jsonBodyMaxBytes: number;
   caller: Caller;
   logger: Logger;
   /** The VTID a request is about; the request log line and the X-VTID header carry it. */
@@ -17,4 +25,13 @@ export interface AppVariables {
 
 export interface AppEnv {
   Variables: AppVariables;
+}
+
+/**
+ * The env of a feature's routes: the shared variables plus the feature's own dependencies under one
+ * key (`c.var.events`, `c.var.ledger`, ...), set once per request by the composition root
+ * (runtime/gateway/app.ts). Route specs and handlers are then plain module-level values.
+ */
+export interface FeatureEnv<Key extends string, Context> {
+  Variables: AppVariables & { [K in Key]: Context };
 }

@@ -83,15 +83,6 @@ export class BodyReader {
     private readonly timeoutMs: number,
   ) {}
 
-  /** Middleware for JSON routes: the body, bounded, parsed once into Hono's body cache for the validators. */
-  limit(maxBytes: number, what?: string): MiddlewareHandler<AppEnv> {
-    return (c, next) =>
-      this.withBody(c, { maxBytes, what }, async (body) => {
-        await parseJsonBody(c, body);
-        await next();
-      });
-  }
-
   /**
    * Reads the body within `limits` and runs `use` with it; its bytes count against the budget until
    * `use` has finished. Throws the 413 / 503 / 408 HttpErrors above.
@@ -170,6 +161,19 @@ export class BodyReader {
     }
     return joined;
   }
+}
+
+/**
+ * Middleware for JSON routes: the body, bounded by `maxBytes` (by default the configured cap of a JSON
+ * body, `c.var.jsonBodyMaxBytes`), read by the instance's BodyReader (`c.var.bodies`) and parsed once
+ * into Hono's body cache for the validators.
+ */
+export function readJsonBody(maxBytes?: number): MiddlewareHandler<AppEnv> {
+  return (c, next) =>
+    c.var.bodies.withBody(c, { maxBytes: maxBytes ?? c.var.jsonBodyMaxBytes }, async (body) => {
+      await parseJsonBody(c, body);
+      await next();
+    });
 }
 
 // The media types Hono's JSON validator parses (hono/validator's own test), and only those.
