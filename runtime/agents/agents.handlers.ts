@@ -24,7 +24,7 @@ export const receiveHeartbeat: RouteHandler<typeof heartbeat, AgentsEnv> = async
     // A beat sent again changes nothing that the first one changed.
     throw writeUnavailable(error, 'the heartbeat') ?? error;
   }
-  if (outcome.kind === 'tenant_conflict') throw conflict('agent_tenant_conflict', `agent "${beat.agent}" is registered for another tenant`);
+  if (outcome.outcome === 'tenant_conflict') throw conflict('agent_tenant_conflict', `agent "${beat.agent}" is registered for another tenant`);
   return c.json({ ok: true as const, data: toAgentView(outcome.state), eventId: outcome.eventId }, 200);
 };
 

@@ -24,9 +24,14 @@ export const ingestEvent: RouteHandler<typeof ingest, EventsEnv> = async (c) => 
     if (isPermissionDenied(error)) throw forbidden('wrong_tenant', `you may not write events for tenant "${event.tenant}"`);
     throw writeUnavailable(error, 'the event') ?? error;
   }
-  if (outcome.id === null) throw conflict('external_id_conflict', 'an event with this source and externalId exists for another tenant');
-  if (outcome.duplicate) return c.json({ ok: true as const, id: outcome.id, duplicate: true }, 200);
-  return c.json({ ok: true as const, id: outcome.id }, 201);
+  switch (outcome.outcome) {
+    case 'taken':
+      throw conflict('external_id_conflict', 'an event with this source and externalId exists for another tenant');
+    case 'duplicate':
+      return c.json({ ok: true as const, id: outcome.id, duplicate: true }, 200);
+    case 'stored':
+      return c.json({ ok: true as const, id: outcome.id }, 201);
+  }
 };
 
 export const queryEvents: RouteHandler<typeof query, EventsEnv> = async (c) => {

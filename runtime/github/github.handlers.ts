@@ -15,7 +15,7 @@ export const receiveDelivery: RouteHandler<typeof receive, GithubEnv> = async (c
   const { writer, storeTimeoutMs, stats } = c.var.github;
   const headers = c.req.valid('header');
   const decoded = decodeWebhookBody(c.get('githubBody'), c.get('githubMediaType'));
-  if (!decoded.ok) throw apiError(decoded.status, decoded.code, decoded.message);
+  if (decoded.outcome === 'refused') throw apiError(decoded.status, decoded.code, decoded.message);
   const deliveryId = headers['x-github-delivery'];
   const event = normalizeDelivery({
     event: headers['x-github-event'],
@@ -48,9 +48,10 @@ export const receiveDelivery: RouteHandler<typeof receive, GithubEnv> = async (c
     throw unavailable;
   }
   // The service role sees every row, so a clash is always with a row it can read.
-  if (outcome.id === null) throw new Error(`delivery ${deliveryId} clashes with an event the service role cannot see`);
-  stats.accepted(outcome.duplicate);
-  return c.json({ ok: true as const, id: outcome.id, duplicate: outcome.duplicate, vtid: event.vtid, kind: event.kind, status: event.status }, 200);
+  if (outcome.outcome === 'taken') throw new Error(`delivery ${deliveryId} clashes with an event the service role cannot see`);
+  const duplicate = outcome.outcome === 'duplicate';
+  stats.accepted(duplicate);
+  return c.json({ ok: true as const, id: outcome.id, duplicate, vtid: event.vtid, kind: event.kind, status: event.status }, 200);
 };
 
 export const webhookHealth: RouteHandler<typeof health, GithubEnv> = (c) => {

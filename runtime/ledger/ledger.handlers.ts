@@ -30,8 +30,8 @@ export const createTask: RouteHandler<typeof create, LedgerEnv> = async (c) => {
     // Not idempotent: a create sent again makes a second task if the first one did land.
     throw writeUnavailable(error, 'the task', 'look for it in GET /vtid/list before creating it again') ?? error;
   }
-  if (outcome.kind === 'wrong_tenant') throw forbidden('wrong_tenant', `you may not create tasks for tenant "${outcome.tenant}"`);
-  if (outcome.kind === 'unknown_parent') throw apiError(422, 'unknown_parent', `parentVtid ${outcome.parentVtid} is not in the ledger`);
+  if (outcome.outcome === 'wrong_tenant') throw forbidden('wrong_tenant', `you may not create tasks for tenant "${outcome.tenant}"`);
+  if (outcome.outcome === 'unknown_parent') throw apiError(422, 'unknown_parent', `parentVtid ${outcome.parentVtid} is not in the ledger`);
   c.set('vtid', outcome.entry.vtid);
   return c.json({ ok: true as const, vtid: outcome.entry.vtid, data: outcome.entry }, 201);
 };
@@ -80,7 +80,7 @@ export const patchTask: RouteHandler<typeof patch, LedgerEnv> = async (c) => {
     // Sent again, a change that did land answers "unchanged": a repeat is harmless.
     throw writeUnavailable(error, 'the change') ?? error;
   }
-  switch (outcome.kind) {
+  switch (outcome.outcome) {
     case 'not_found':
       throw notFound('vtid_not_found', `${vtid} is not in the ledger`);
     case 'wrong_tenant':

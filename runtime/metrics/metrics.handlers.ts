@@ -11,7 +11,7 @@ export const showMetrics: RouteHandler<typeof metrics, MetricsEnv> = async (c) =
   const { db, clock } = c.var.metrics;
   const q = c.req.valid('query');
   const resolved = resolveWindow(q.since, q.until, clock());
-  if (!resolved.ok) throw badRequest('invalid_window', resolved.message);
+  if (resolved.outcome === 'invalid') throw badRequest('invalid_window', resolved.message);
   const { window } = resolved;
   const filters = { service: q.service, repo: q.repo, layer: q.layer, module: q.module };
   const [, result] = await batchAsRole(db, dbIdentity(c.get('caller')), [METRICS_WORK_MEM, metricsStatement(window, filters)]);
