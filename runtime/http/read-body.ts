@@ -85,7 +85,7 @@ export class BodyReader {
 
   /**
    * Reads the body within `limits` and runs `use` with it; its bytes count against the budget until
-   * `use` has finished. Throws the 413 / 503 / 408 HttpErrors above.
+   * `use` has finished. Throws the 413 / 503 / 408 ApiErrors above.
    */
   async withBody(c: Context, limits: BodyLimits, use: (body: Uint8Array) => Promise<void>): Promise<void> {
     const what = limits.what ?? 'the body';
