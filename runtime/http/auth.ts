@@ -127,14 +127,13 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     if (options.signingKeys === undefined) throw unauthorized('invalid_token', `${alg} tokens are not accepted here (no signing keys are configured)`);
     if (typeof header.kid !== 'string' || header.kid === '') throw unauthorized('invalid_token', 'the bearer token names no signing key (kid)');
     const lookup = await options.signingKeys.lookup(header.kid);
-    if ('missing' in lookup) {
-      if (lookup.missing === 'keys_unavailable') {
-        throw apiError(503, 'signing_keys_unavailable', 'the signing keys could not be read, so the token cannot be checked; retry later', { 'Retry-After': '5' });
-      }
-      throw unauthorized('invalid_token', 'the bearer token was signed by a key this project does not publish');
+    if (lookup.outcome === 'keys_unavailable') {
+      throw apiError(503, 'signing_keys_unavailable', 'the signing keys could not be read, so the token cannot be checked; retry later', { 'Retry-After': '5' });
     }
-    if (lookup.found.alg !== alg) throw unauthorized('invalid_token', `the bearer token says ${alg}, but its signing key is ${lookup.found.alg}`);
-    return verifyWith(token, lookup.found.key, lookup.found.alg);
+    if (lookup.outcome === 'unknown_kid') throw unauthorized('invalid_token', 'the bearer token was signed by a key this project does not publish');
+    const signingKey = lookup.key;
+    if (signingKey.alg !== alg) throw unauthorized('invalid_token', `the bearer token says ${alg}, but its signing key is ${signingKey.alg}`);
+    return verifyWith(token, signingKey.key, signingKey.alg);
   };
 }
 
