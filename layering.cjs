@@ -222,7 +222,7 @@ const RULES = [
   {
     name: 'no-circular',
     tool: 'dependency-cruiser',
-    forbids: 'import cycles',
+    forbids: 'import cycles of values (a cycle through a type-only import is erased by the compiler, so it is allowed)',
     why: 'a cycle makes the load order decide which module sees the other half-initialised',
   },
   {

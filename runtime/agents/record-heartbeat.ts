@@ -1,18 +1,18 @@
 import type { Queryable } from '../core/database.js';
-import { insertEvent } from '../events/repository.js';
+import { insertEvent, storedEventId } from '../events/repository.js';
 import { toAgentEvent } from './agent-events.js';
 import { decideHeartbeat, type HeartbeatDecision } from './coalesce.js';
 import { insertAgentIfAbsent, lockAgent, updateAgent } from './repository.js';
 import type { AgentState, Beat } from './state.js';
 
 export type RecordOutcome =
-  | { kind: 'recorded'; state: AgentState; eventId: number | null }
+  | { outcome: 'recorded'; state: AgentState; eventId: number | null }
   /** The agent name is registered for another tenant; nothing was written. */
-  | { kind: 'tenant_conflict' };
+  | { outcome: 'tenant_conflict' };
 
 async function apply(tx: Queryable, decision: HeartbeatDecision): Promise<RecordOutcome> {
   const event = decision.change ? await insertEvent(tx, toAgentEvent(decision.change)) : null;
-  return { kind: 'recorded', state: decision.next, eventId: event?.id ?? null };
+  return { outcome: 'recorded', state: decision.next, eventId: event === null ? null : storedEventId(event) };
 }
 
 /**
@@ -28,9 +28,9 @@ export async function recordHeartbeat(tx: Queryable, beat: Beat, now: Date): Pro
     // Lost a race with another instance's first beat of this agent (now committed and visible), or
     // the name belongs to a tenant this caller cannot see.
     previous = await lockAgent(tx, beat.agent);
-    if (previous === null) return { kind: 'tenant_conflict' };
+    if (previous === null) return { outcome: 'tenant_conflict' };
   }
-  if (previous.tenant !== beat.tenant) return { kind: 'tenant_conflict' };
+  if (previous.tenant !== beat.tenant) return { outcome: 'tenant_conflict' };
   const decision = decideHeartbeat(previous, beat, now);
   await updateAgent(tx, decision.next);
   return apply(tx, decision);

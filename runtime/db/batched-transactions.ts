@@ -1,6 +1,7 @@
 import { identityKey, roleStatement } from './as-role.js';
 import { isDatabaseUnavailable, isTransientConflict } from './errors.js';
-import { GroupCommit, type ItemResult } from './group-commit.js';
+import { GroupCommit } from './group-commit.js';
+import { doneWith, failedWith, type Settled } from '../core/outcome.js';
 import type { Database, DbIdentity, Queryable } from '../core/database.js';
 import { budgetFailure, BudgetLapsed, readyToCommit, WriteBudget } from './write-budget.js';
 
@@ -71,8 +72,8 @@ export class BatchedTransactions {
     return budget.guard(this.commit.submit(identityKey(identity), { identity, unit, budget })) as Promise<O>;
   }
 
-  private async runBatch(items: readonly Submitted[]): Promise<ItemResult<unknown>[]> {
-    const results: (ItemResult<unknown> | undefined)[] = items.map(() => undefined);
+  private async runBatch(items: readonly Submitted[]): Promise<Settled<unknown>[]> {
+    const results: (Settled<unknown> | undefined)[] = items.map(() => undefined);
     let remaining = items.map((_, index) => index);
     let conflicts = 0;
     while (remaining.length > 0) {
@@ -88,7 +89,7 @@ export class BatchedTransactions {
             // it): it never runs, so "nothing was stored" is certain.
             const left = budget.start();
             if (left === null) {
-              results[index] = { ok: false, error: budget.timedOut() };
+              results[index] = failedWith(budget.timedOut());
               continue;
             }
             ran.push(index);
@@ -110,7 +111,7 @@ export class BatchedTransactions {
           readyToCommit(ran.map((index) => items[index]!.budget));
           return out;
         });
-        ran.forEach((index, k) => (results[index] = { ok: true, value: values[k] }));
+        ran.forEach((index, k) => (results[index] = doneWith(values[k])));
         remaining = [];
       } catch (error) {
         const reason = error instanceof UnitFailed ? error.reason : error;
@@ -122,7 +123,7 @@ export class BatchedTransactions {
         if (error instanceof BudgetLapsed) {
           // Rolled back for the lapsed units' sake (their callers heard "nothing was stored" already,
           // and now it is certain): the others again.
-          for (const index of attempt) if (items[index]!.budget.abandoned) results[index] ??= { ok: false, error: items[index]!.budget.timedOut() };
+          for (const index of attempt) if (items[index]!.budget.abandoned) results[index] ??= failedWith(items[index]!.budget.timedOut());
           retry(() => false);
           continue;
         }
@@ -138,18 +139,18 @@ export class BatchedTransactions {
           // That unit's own failure (its statement timeout included: its budget ran out and the
           // database rolled everything back); the others run again without it.
           const failed = attempt[error.index]!;
-          results[failed] = { ok: false, error: budgetFailure(reason, items[failed]!.budget) ?? reason };
+          results[failed] = failedWith(budgetFailure(reason, items[failed]!.budget) ?? reason);
           retry((index) => index === failed);
           continue;
         }
         // The commit failed, or the database went away: no unit of this attempt is stored, unless
         // the connection failed with the COMMIT on its way (those may be).
         for (const index of attempt) {
-          if (results[index] === undefined) results[index] = { ok: false, error: budgetFailure(reason, items[index]!.budget) ?? reason };
+          if (results[index] === undefined) results[index] = failedWith(budgetFailure(reason, items[index]!.budget) ?? reason);
         }
         remaining = [];
       }
     }
-    return results as ItemResult<unknown>[];
+    return results as Settled<unknown>[];
   }
 }

@@ -1,3 +1,5 @@
+import type { Settled } from '../core/outcome.js';
+
 /**
  * Group commit: writes submitted concurrently under the same key (a database identity) reach the
  * database together, one transaction per batch, so the fixed cost of a transaction (round trips,
@@ -8,15 +10,13 @@
  * submitter is answered with its own item's result, only after its batch has settled.
  */
 
-/** One item's result, as the batch runner reports it. */
-export type ItemResult<O> = { ok: true; value: O } | { ok: false; error: unknown };
 
 export interface GroupCommitOptions<I, O> {
   /**
    * Runs one batch and reports one result per item, in order. Throwing fails every item of the
    * batch with that error (an outage); item-level failures belong in the results.
    */
-  run(key: string, items: readonly I[]): Promise<readonly ItemResult<O>[]>;
+  run(key: string, items: readonly I[]): Promise<readonly Settled<O>[]>;
   /** Items per batch at most. */
   maxItems: number;
   /** Approximate bytes per batch at most (a batch always takes at least one item). */
@@ -117,7 +117,7 @@ export class GroupCommit<I, O> {
   }
 
   private async runBatch(key: string, batch: Waiting<I, O>[]): Promise<void> {
-    let results: readonly ItemResult<O>[];
+    let results: readonly Settled<O>[];
     try {
       results = await this.options.run(key, batch.map((waiting) => waiting.item));
     } catch (error) {
@@ -127,7 +127,7 @@ export class GroupCommit<I, O> {
     batch.forEach((waiting, index) => {
       const result = results[index];
       if (!result) waiting.reject(new Error('group commit: the batch reported no result for an item'));
-      else if (result.ok) waiting.resolve(result.value);
+      else if (result.outcome === 'done') waiting.resolve(result.value);
       else waiting.reject(result.error);
     });
   }

@@ -63,11 +63,21 @@ function toEvent(row: EventRow, includePayload: boolean): OasisEvent {
   return event;
 }
 
-export type InsertOutcome = { id: number; duplicate: false } | { id: number; duplicate: true } | { id: null; duplicate: true };
+export type InsertOutcome =
+  | { outcome: 'stored'; id: number }
+  /** Already stored under the same (source, external id): the row's id. */
+  | { outcome: 'duplicate'; id: number }
+  /** The (source, external id) is taken by a row the caller cannot see (another tenant's); nothing was written. */
+  | { outcome: 'taken' };
+
+/** The id of the row that holds the event (new or already there), or null when the key is another tenant's. */
+export function storedEventId(outcome: InsertOutcome): number | null {
+  return outcome.outcome === 'taken' ? null : outcome.id;
+}
 
 /**
  * Inserts an event, or finds the one already stored under the same (source, external id).
- * `{ id: null, duplicate: true }` means the clash is with a row the caller cannot see (another tenant).
+ * `taken` means the clash is with a row the caller cannot see (another tenant).
  * Run inside a transaction (asRole) together with the change it records.
  */
 export async function insertEvent(tx: Queryable, event: NewEvent): Promise<InsertOutcome> {
@@ -192,10 +202,10 @@ export function insertEventsOutcomes(
   for (const row of repeatsResult?.rows ?? []) existing.set(pairKey(String(row.source), String(row.external_id)), Number(row.id));
   return events.map((event, ord): InsertOutcome => {
     const id = inserted.get(ord);
-    if (id !== undefined) return { id, duplicate: false };
+    if (id !== undefined) return { outcome: 'stored', id };
     // Not inserted: the key was taken. By a row this caller can read, or by another tenant's.
     const found = event.externalId != null ? existing.get(pairKey(event.source, event.externalId)) : undefined;
-    return found !== undefined ? { id: found, duplicate: true } : { id: null, duplicate: true };
+    return found !== undefined ? { outcome: 'duplicate', id: found } : { outcome: 'taken' };
   });
 }
 

@@ -1,6 +1,7 @@
 import { batchAsRole, identityKey, preparedBatchAsRole } from '../db/as-role.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
-import { GroupCommit, type ItemResult } from '../db/group-commit.js';
+import { GroupCommit } from '../db/group-commit.js';
+import { doneWith, failedWith, type Settled } from '../core/outcome.js';
 import type { Database, DbIdentity, QueryResult } from '../core/database.js';
 import { budgetFailure, WriteBudget } from '../db/write-budget.js';
 import type { NewEvent } from './new-event.js';
@@ -72,9 +73,9 @@ export class EventWriter {
   }
 
   /** One transaction for `writes` (all of one identity). Only writes still within budget when the connection is in hand are sent. */
-  private async runBatch(writes: readonly PendingWrite[]): Promise<ItemResult<InsertOutcome>[]> {
+  private async runBatch(writes: readonly PendingWrite[]): Promise<Settled<InsertOutcome>[]> {
     const identity = writes[0]!.identity;
-    const results: (ItemResult<InsertOutcome> | undefined)[] = writes.map(() => undefined);
+    const results: (Settled<InsertOutcome> | undefined)[] = writes.map(() => undefined);
     const sent: number[] = [];
     let unique: NewEvent[] = [];
     let slot: number[] = [];
@@ -91,7 +92,7 @@ export class EventWriter {
         } else {
           // Out of time before it was sent (waiting in the queue, for a connection, for PGlite's
           // turn): it never will be, so "nothing was stored" is certain.
-          results[index] = { ok: false, error: write.budget.timedOut() };
+          results[index] = failedWith(write.budget.timedOut());
         }
       });
       if (sent.length === 0) return null;
@@ -109,10 +110,10 @@ export class EventWriter {
       if (byBudget.every((decided) => decided !== null)) {
         // Stopped by the database at the budget and rolled back (nothing stored), or the connection
         // failed after the batch was written to it, so the COMMIT may have reached the database.
-        failed.forEach((index, k) => (results[index] = { ok: false, error: byBudget[k] }));
+        failed.forEach((index, k) => (results[index] = failedWith(byBudget[k])));
       } else if (isDatabaseUnavailable(error) || failed.length === 1) {
         // An outage before anything was sent (no connection), or this row's own refusal.
-        for (const index of failed) results[index] = { ok: false, error };
+        for (const index of failed) results[index] = failedWith(error);
       } else {
         // Something one row did (a policy, a constraint) refused the batch, which rolled back: each
         // row again on its own, so only its own caller hears of it.
@@ -122,7 +123,7 @@ export class EventWriter {
       }
     }
     if (committed) await this.answerCommitted(identity, writes, sent, unique, slot, committed, results);
-    return results.map((result) => result ?? { ok: false, error: new Error('event writer: a write was neither sent nor refused') });
+    return results.map((result) => result ?? failedWith(new Error('event writer: a write was neither sent nor refused')));
   }
 
   /**
@@ -137,7 +138,7 @@ export class EventWriter {
     unique: readonly NewEvent[],
     slot: readonly number[],
     committed: QueryResult<Record<string, unknown>>,
-    results: (ItemResult<InsertOutcome> | undefined)[],
+    results: (Settled<InsertOutcome> | undefined)[],
   ): Promise<void> {
     const repeats = repeatedKeysStatement(unique, committed);
     let found: QueryResult<Record<string, unknown>> | undefined;
@@ -154,14 +155,14 @@ export class EventWriter {
     sent.forEach((index, k) => {
       const row = slot[k]!;
       const outcome = outcomes[row]!;
-      if (outcome.duplicate && lookupFailed) {
-        results[index] = { ok: false, error: writes[index]!.budget.outcomeUnknown() };
+      if (outcome.outcome !== 'stored' && lookupFailed) {
+        results[index] = failedWith(writes[index]!.budget.outcomeUnknown());
         return;
       }
       // The first request of a folded repeat gets the row; the others are its duplicates.
-      const value: InsertOutcome = answered.has(row) && outcome.id !== null ? { id: outcome.id, duplicate: true } : outcome;
+      const value: InsertOutcome = answered.has(row) && outcome.outcome === 'stored' ? { outcome: 'duplicate', id: outcome.id } : outcome;
       answered.add(row);
-      results[index] = { ok: true, value };
+      results[index] = doneWith(value);
     });
   }
 }

@@ -1,32 +1,25 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { agentRoutes } from '../agents/routes.js';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import type { ResolvedConfig } from './config.js';
-import { consoleRoutes } from '../console/routes.js';
+import { loadConsolePages } from '../console/console.handlers.js';
 import { BatchedTransactions } from '../db/batched-transactions.js';
 import type { MigrationFile } from '../db/migrate.js';
 import type { Database } from '../core/database.js';
-import { eventRoutes } from '../events/routes.js';
 import { EventWriter } from '../events/writer.js';
-import { githubRoutes } from '../github/routes.js';
+import { githubContext } from '../github/github.routes.js';
 import type { FeedHub } from '../feed/hub.js';
-import { feedRoutes } from '../feed/routes.js';
 import { createTokenVerifier, type AuthOptions } from '../http/auth.js';
 import { JwksKeySet } from '../http/jwks.js';
-import type { AppEnv } from '../http/env.js';
+import type { AppEnv, AppVariables } from '../http/env.js';
 import { onError, onNotFound } from '../http/on-error.js';
 import { apiHeaders } from '../http/api-headers.js';
 import { BodyBudget } from '../http/body-budget.js';
 import { BodyReader } from '../http/read-body.js';
 import { requestLog } from '../http/request-log.js';
-import { createRouter, jsonResponse } from '../http/router.js';
+import { createRouter } from '../http/router.js';
 import type { Logger } from '../core/log.js';
 import { LedgerCreator } from '../ledger/ledger-creator.js';
-import { vtidRoutes } from '../ledger/routes.js';
-import { timelineRoutes } from '../timeline/routes.js';
-import { metricsRoutes } from '../metrics/routes.js';
-import { boardRoutes } from '../board/routes.js';
-import { healthRoutes } from './health-routes.js';
-import { gatewayDocument } from './openapi-document.js';
+import { gatewayRouter, type GatewayEnv } from './gateway.router.js';
 
 export interface GatewayDeps {
   config: ResolvedConfig;
@@ -48,58 +41,70 @@ function tokenVerifier(config: ResolvedConfig, logger: Logger) {
   return createTokenVerifier({ legacySecret: config.secrets.jwt, signingKeys });
 }
 
-/** Composes the gateway: middleware, then one router per concern. */
+/** What each feature's routes are given, built once per instance (the request-scoped variables aside). */
+type FeatureContexts = Pick<GatewayEnv['Variables'], 'health' | 'events' | 'github' | 'feed' | 'console' | 'agents' | 'ledger' | 'timeline' | 'metrics' | 'board'>;
+
+/** Hands the instance's dependencies to every request: each feature reads its own key (`c.var.events`, ...). */
+function provideContexts(shared: Pick<AppVariables, 'auth' | 'bodies' | 'jsonBodyMaxBytes'>, features: FeatureContexts): MiddlewareHandler<GatewayEnv> {
+  return async (c, next) => {
+    c.set('auth', shared.auth);
+    c.set('bodies', shared.bodies);
+    c.set('jsonBodyMaxBytes', shared.jsonBodyMaxBytes);
+    c.set('health', features.health);
+    c.set('events', features.events);
+    c.set('github', features.github);
+    c.set('feed', features.feed);
+    c.set('console', features.console);
+    c.set('agents', features.agents);
+    c.set('ledger', features.ledger);
+    c.set('timeline', features.timeline);
+    c.set('metrics', features.metrics);
+    c.set('board', features.board);
+    await next();
+  };
+}
+
+/**
+ * Composes the gateway: the instance's dependencies, made once and handed to every request through
+ * its typed context (GatewayEnv), then middleware, then the routes (gateway.router.ts), which hold none.
+ */
 export function createGatewayApp(deps: GatewayDeps): OpenAPIHono<AppEnv> {
-  const auth: AuthOptions = { verifyToken: tokenVerifier(deps.config, deps.logger), publicRead: deps.config.publicRead };
+  const { config, db, logger } = deps;
+  const auth: AuthOptions = { verifyToken: tokenVerifier(config, logger), publicRead: config.publicRead };
   const clock = deps.clock ?? (() => new Date());
+  // One budget for every body this instance reads, whichever route and whoever sends it.
+  const bodies = new BodyReader(new BodyBudget(config.http.bodyBudgetBytes), config.http.bodyTimeoutMs);
+  // One writer per instance, so deliveries and ingest calls of one identity share batches.
+  const writer = new EventWriter(db);
+  // Units of work with logic between statements (ledger writes, beats) share transactions the same way.
+  const transactions = new BatchedTransactions(db);
+  const creator = new LedgerCreator(db);
+  // Every write has the webhook's time budget (GITHUB_WEBHOOK_STORE_TIMEOUT_MS), so none outlasts it.
+  const writeTimeoutMs = config.github.storeTimeoutMs;
+
   const app = createRouter();
-  app.use('*', requestLog(deps.logger));
+  app.use('*', requestLog(logger));
   app.use('*', apiHeaders());
+  app.use(
+    '*',
+    provideContexts(
+      { auth, bodies, jsonBodyMaxBytes: config.ingestMaxBytes },
+      {
+        health: { db, migrationFiles: deps.migrationFiles },
+        events: { db, writer, writeTimeoutMs, pageMaxBytes: config.eventsPageMaxBytes },
+        github: githubContext(writer, config, clock),
+        feed: { hub: deps.feedHub, db, logger, clientBuffer: config.feed.clientBuffer },
+        console: loadConsolePages(logger),
+        agents: { db, transactions, clock, writeTimeoutMs },
+        ledger: { db, transactions, creator, clock, writeTimeoutMs },
+        timeline: { db },
+        metrics: { db, clock },
+        board: { db, clock },
+      },
+    ),
+  );
   app.onError(onError);
   app.notFound(onNotFound);
-
-  app.route('/', healthRoutes({ db: deps.db, migrationFiles: deps.migrationFiles }));
-  // One writer per instance, so deliveries and ingest calls of one identity share batches.
-  const writer = new EventWriter(deps.db);
-  const writeTimeoutMs = deps.config.github.storeTimeoutMs;
-  // One budget for every body this instance reads, whichever route and whoever sends it.
-  const bodies = new BodyReader(new BodyBudget(deps.config.http.bodyBudgetBytes), deps.config.http.bodyTimeoutMs);
-  app.route('/', eventRoutes({ db: deps.db, writer, auth, ingestMaxBytes: deps.config.ingestMaxBytes, writeTimeoutMs, bodies, pageMaxBytes: deps.config.eventsPageMaxBytes }));
-  app.route('/', githubRoutes({ writer, config: deps.config, auth, clock, bodies }));
-  app.route('/', feedRoutes({ hub: deps.feedHub, db: deps.db, auth, logger: deps.logger, clientBuffer: deps.config.feed.clientBuffer }));
-  app.route('/', consoleRoutes({ logger: deps.logger }));
-  // Units of work with logic between statements (ledger writes, beats) share transactions the same way.
-  const transactions = new BatchedTransactions(deps.db);
-  // Every write has the webhook's time budget (GITHUB_WEBHOOK_STORE_TIMEOUT_MS), so none outlasts it.
-  app.route('/', agentRoutes({ db: deps.db, transactions, auth, clock, writeTimeoutMs, bodies }));
-  const creator = new LedgerCreator(deps.db);
-  app.route('/', vtidRoutes({ db: deps.db, transactions, creator, auth, clock, maxBodyBytes: deps.config.ingestMaxBytes, writeTimeoutMs, bodies }));
-  app.route('/', timelineRoutes({ db: deps.db, auth }));
-  app.route('/', metricsRoutes({ db: deps.db, auth, clock }));
-  app.route('/', boardRoutes({ db: deps.db, auth, clock }));
-
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'JWT',
-    description:
-      "A Supabase JWT (service_role or authenticated): signed by one of the project's signing keys (ES256/RS256, SUPABASE_JWKS_URL or SUPABASE_URL), or HS256 with the legacy JWT secret (SUPABASE_JWT_SECRET).",
-  });
-  // Served from the same shaping as the committed openapi/*.yml, so the two cannot differ.
-  let document: { openapi: string; paths: Record<string, unknown> } | undefined;
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/openapi.json',
-      tags: ['Operations'],
-      summary: 'This API description (OpenAPI 3.1)',
-      responses: { 200: jsonResponse('The OpenAPI document.', z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) })) },
-    }),
-    (c) => {
-      // The routes are fixed once composed: build the document on first request, not on every one.
-      document ??= gatewayDocument(app) as { openapi: string; paths: Record<string, unknown> };
-      return c.json(document, 200);
-    },
-  );
+  app.route('/', gatewayRouter);
   return app;
 }

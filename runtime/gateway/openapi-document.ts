@@ -1,5 +1,4 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { AppEnv } from '../http/env.js';
 
 /**
  * Shapes the OpenAPI 3.1 documents read from the composed gateway: every operation has an operationId
@@ -7,7 +6,9 @@ import type { AppEnv } from '../http/env.js';
  * `GET /openapi.json` and by `npm run openapi`, so the served and the committed documents are the same.
  */
 
-type OpenApiDocument = ReturnType<OpenAPIHono<AppEnv>['getOpenAPI31Document']>;
+/** Any router whose specs make the document; it needs no handler or dependency to give it. */
+type DocumentSource = Pick<OpenAPIHono, 'getOpenAPI31Document'>;
+type OpenApiDocument = ReturnType<DocumentSource['getOpenAPI31Document']>;
 type JsonObject = Record<string, unknown>;
 
 export const OPENAPI_INFO = {
@@ -109,12 +110,12 @@ function finish(doc: OpenApiDocument): OpenApiDocument {
 }
 
 /** Every gateway route: `openapi/gateway-v1.yml` and `GET /openapi.json`. */
-export function gatewayDocument(app: OpenAPIHono<AppEnv>): OpenApiDocument {
+export function gatewayDocument(app: DocumentSource): OpenApiDocument {
   return finish(app.getOpenAPI31Document(OPENAPI_CONFIG));
 }
 
 /** The OASIS part only (ingest, query, feed, agents): `openapi/oasis-v1.yml`. */
-export function oasisDocument(app: OpenAPIHono<AppEnv>): OpenApiDocument {
+export function oasisDocument(app: DocumentSource): OpenApiDocument {
   const doc = app.getOpenAPI31Document({
     ...OPENAPI_CONFIG,
     info: { ...OPENAPI_CONFIG.info, title: 'vitana-oasis OASIS API', description: 'Ingest, query, live feed and agents of the OASIS event store.' },

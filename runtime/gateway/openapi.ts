@@ -1,26 +1,11 @@
-import { loadConfig, type ResolvedConfig } from './config.js';
-import type { Database } from '../core/database.js';
-import { FeedHub } from '../feed/hub.js';
-import { silentLogger } from '../core/log.js';
-import { createGatewayApp } from './app.js';
+import { gatewayRouter } from './gateway.router.js';
 import { gatewayDocument, oasisDocument } from './openapi-document.js';
 
 /**
- * The OpenAPI documents without a running gateway (for `npm run openapi`): the routers are composed
- * exactly as in production, with inert dependencies, since building the document runs no handler.
+ * The OpenAPI documents without a running gateway (for `npm run openapi`): built from the route specs
+ * alone. The gateway's router holds no dependency (handlers read theirs from the request's context),
+ * so nothing is faked: no database, no secret, no feed hub.
  */
 
-const INERT_DB: Database = new Proxy({} as Database, {
-  get: () => {
-    throw new Error('building the OpenAPI document must not touch the database');
-  },
-});
-
-function documentApp() {
-  const config = { ...loadConfig({}), secrets: { jwt: 'x'.repeat(32), githubWebhook: 'x' } } as ResolvedConfig;
-  const feedHub = new FeedHub({ db: INERT_DB, logger: silentLogger, maxClients: 1, keepaliveMs: 15_000 });
-  return createGatewayApp({ config, db: INERT_DB, logger: silentLogger, migrationFiles: [], feedHub });
-}
-
-export const gatewayOpenApiDocument = () => gatewayDocument(documentApp());
-export const oasisOpenApiDocument = () => oasisDocument(documentApp());
+export const gatewayOpenApiDocument = () => gatewayDocument(gatewayRouter);
+export const oasisOpenApiDocument = () => oasisDocument(gatewayRouter);

@@ -26,8 +26,8 @@ export const MAX_PAYLOAD_DEPTH = 512;
 
 export type DecodedBody =
   /** `json`: the payload's JSON text when it can be stored as it came (no unstorable escape), else null. */
-  | { ok: true; payload: JsonObject; json: string | null }
-  | { ok: false; status: 400 | 422; code: 'invalid_json' | 'invalid_payload' | 'payload_too_deep'; message: string };
+  | { outcome: 'decoded'; payload: JsonObject; json: string | null }
+  | { outcome: 'refused'; status: 400 | 422; code: 'invalid_json' | 'invalid_payload' | 'payload_too_deep'; message: string };
 
 const utf8 = new TextDecoder('utf-8');
 
@@ -35,19 +35,19 @@ export function decodeWebhookBody(body: Uint8Array, mediaType: WebhookMediaType)
   let json = utf8.decode(body);
   if (mediaType === 'form') {
     const field = new URLSearchParams(json).get('payload');
-    if (field === null) return { ok: false, status: 400, code: 'invalid_payload', message: 'a form-encoded delivery must carry the JSON in its "payload" field' };
+    if (field === null) return { outcome: 'refused', status: 400, code: 'invalid_payload', message: 'a form-encoded delivery must carry the JSON in its "payload" field' };
     json = field;
   }
   if (jsonNestsDeeperThan(json, MAX_PAYLOAD_DEPTH)) {
-    return { ok: false, status: 422, code: 'payload_too_deep', message: `the delivery payload nests deeper than ${MAX_PAYLOAD_DEPTH} levels, more than OASIS stores; nothing was stored` };
+    return { outcome: 'refused', status: 422, code: 'payload_too_deep', message: `the delivery payload nests deeper than ${MAX_PAYLOAD_DEPTH} levels, more than OASIS stores; nothing was stored` };
   }
   let parsed: unknown;
   try {
     parsed = parseStorableJson(json);
   } catch {
-    return { ok: false, status: 400, code: 'invalid_json', message: 'the delivery payload is not valid JSON' };
+    return { outcome: 'refused', status: 400, code: 'invalid_json', message: 'the delivery payload is not valid JSON' };
   }
   const payload = asObject(parsed);
-  if (!payload) return { ok: false, status: 400, code: 'invalid_payload', message: 'the delivery payload must be a JSON object' };
-  return { ok: true, payload, json: isStorableJsonText(json) ? json : null };
+  if (!payload) return { outcome: 'refused', status: 400, code: 'invalid_payload', message: 'the delivery payload must be a JSON object' };
+  return { outcome: 'decoded', payload, json: isStorableJsonText(json) ? json : null };
 }

@@ -6,13 +6,13 @@ import { JwtTokenExpired, JwtTokenSignatureMismatched } from 'hono/utils/jwt/typ
 import type { Caller } from '../core/caller.js';
 import { asObject } from '../core/object.js';
 import type { AppEnv } from './env.js';
-import { forbidden, HttpError, unauthorized } from './errors.js';
+import { apiError, forbidden, unauthorized } from './errors.js';
 import type { KeySource, SigningAlgorithm } from './jwks.js';
 
 export type Access = 'read' | 'write';
 
 export interface AuthOptions {
-  /** Verifies a bearer token and returns its claims, or throws the HttpError to answer with. */
+  /** Verifies a bearer token and returns its claims, or throws the ApiError to answer with. */
   verifyToken: TokenVerifier;
   /** OASIS_PUBLIC_READ: reads without a token are allowed. */
   publicRead: boolean;
@@ -124,48 +124,47 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     if (options.signingKeys === undefined) throw unauthorized('invalid_token', `${alg} tokens are not accepted here (no signing keys are configured)`);
     if (typeof header.kid !== 'string' || header.kid === '') throw unauthorized('invalid_token', 'the bearer token names no signing key (kid)');
     const lookup = await options.signingKeys.lookup(header.kid);
-    if ('missing' in lookup) {
-      if (lookup.missing === 'keys_unavailable') {
-        throw new HttpError(503, 'signing_keys_unavailable', 'the signing keys could not be read, so the token cannot be checked; retry later', { 'Retry-After': '5' });
-      }
-      throw unauthorized('invalid_token', 'the bearer token was signed by a key this project does not publish');
+    if (lookup.outcome === 'keys_unavailable') {
+      throw apiError(503, 'signing_keys_unavailable', 'the signing keys could not be read, so the token cannot be checked; retry later', { 'Retry-After': '5' });
     }
-    if (lookup.found.alg !== alg) throw unauthorized('invalid_token', `the bearer token says ${alg}, but its signing key is ${lookup.found.alg}`);
-    return verifyWith(token, lookup.found.key, lookup.found.alg);
+    if (lookup.outcome === 'unknown_kid') throw unauthorized('invalid_token', 'the bearer token was signed by a key this project does not publish');
+    const signingKey = lookup.key;
+    if (signingKey.alg !== alg) throw unauthorized('invalid_token', `the bearer token says ${alg}, but its signing key is ${signingKey.alg}`);
+    return verifyWith(token, signingKey.key, signingKey.alg);
   };
 }
 
+/** Decides the caller of one request under `options`; throws the 401/403 to answer with. */
+async function callerOf(c: Context, options: AuthOptions, access: Access): Promise<Caller> {
+  const token = bearerToken(c, access);
+  if (token === null) {
+    if (access === 'read' && options.publicRead) return { kind: 'public' };
+    throw unauthorized('unauthenticated', 'a bearer token is required');
+  }
+  const claims = await options.verifyToken(token);
+  const caller = callerFromClaims(claims);
+  if (caller === null) {
+    if (claims.role === 'anon' && access === 'read' && options.publicRead) return { kind: 'public' };
+    throw forbidden('forbidden_role', `role "${String(claims.role)}" may not use this API`);
+  }
+  if (caller.kind === 'reader' && access === 'write') {
+    // The database would refuse the write too (no grant); answering here keeps it a clear 403.
+    throw forbidden('read_only_token', 'this token may only read (role oasis_reader)');
+  }
+  if (caller.kind === 'user' && hasMalformedTenantClaim(claims)) {
+    throw forbidden('invalid_tenant_claim', 'the token\'s tenant claim must be a string');
+  }
+  return caller;
+}
+
 /**
- * Middleware factory: `authenticate(options, 'write')` on every route that changes data,
- * `authenticate(options, 'read')` on reads. Sets `c.var.caller`.
+ * Middleware: `authenticate('write')` on every route that changes data, `authenticate('read')` on
+ * reads. The verifier and the public-read switch are the composition's (`c.var.auth`), so a route
+ * spec names only the access it needs. Sets `c.var.caller`.
  */
-export function authenticate(options: AuthOptions, access: Access): MiddlewareHandler<AppEnv> {
+export function authenticate(access: Access, overrides: Partial<AuthOptions> = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const token = bearerToken(c, access);
-    if (token === null) {
-      if (access === 'read' && options.publicRead) {
-        c.set('caller', { kind: 'public' });
-        return next();
-      }
-      throw unauthorized('unauthenticated', 'a bearer token is required');
-    }
-    const claims = await options.verifyToken(token);
-    const caller = callerFromClaims(claims);
-    if (caller === null) {
-      if (claims.role === 'anon' && access === 'read' && options.publicRead) {
-        c.set('caller', { kind: 'public' });
-        return next();
-      }
-      throw forbidden('forbidden_role', `role "${String(claims.role)}" may not use this API`);
-    }
-    if (caller.kind === 'reader' && access === 'write') {
-      // The database would refuse the write too (no grant); answering here keeps it a clear 403.
-      throw forbidden('read_only_token', 'this token may only read (role oasis_reader)');
-    }
-    if (caller.kind === 'user' && hasMalformedTenantClaim(claims)) {
-      throw forbidden('invalid_tenant_claim', 'the token\'s tenant claim must be a string');
-    }
-    c.set('caller', caller);
+    c.set('caller', await callerOf(c, { ...c.get('auth'), ...overrides }, access));
     return next();
   };
 }

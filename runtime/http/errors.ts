@@ -1,3 +1,4 @@
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /** The body of every error response: `{ ok: false, error: { code, message } }`. */
@@ -11,23 +12,33 @@ export function errorBody(code: string, message: string): ErrorBody {
 }
 
 /**
- * An error a handler throws to answer with a specific status. 4xx means the client caused it; the
- * error handler turns it into an ErrorBody and the request log records its code once.
+ * Hono's own HTTPException, carrying our error code and body. Whatever answers it (our error handler,
+ * or Hono's default one through getResponse()) sends `{ ok: false, error: { code, message } }`, so a
+ * refusal reads the same wherever it is raised. 4xx means the client caused it; the request log
+ * records its code once. The error handler tells it apart from Hono's own exceptions by its type.
  */
-export class HttpError extends Error {
+export class ApiError extends HTTPException {
   constructor(
-    readonly status: ContentfulStatusCode,
+    override readonly status: ContentfulStatusCode,
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
-    this.name = 'HttpError';
+    super(status, { message });
+    this.name = 'ApiError';
+  }
+
+  override getResponse(): Response {
+    return Response.json(errorBody(this.code, this.message), { status: this.status, headers: this.headers });
   }
 }
 
-export const badRequest = (code: string, message: string) => new HttpError(400, code, message);
-export const unauthorized = (code: string, message: string) => new HttpError(401, code, message, { 'WWW-Authenticate': 'Bearer' });
-export const forbidden = (code: string, message: string) => new HttpError(403, code, message);
-export const notFound = (code: string, message: string) => new HttpError(404, code, message);
-export const conflict = (code: string, message: string) => new HttpError(409, code, message);
+/** The answer `status` with our body: the one way handlers and middleware refuse a request. */
+export const apiError = (status: ContentfulStatusCode, code: string, message: string, headers?: Record<string, string>) =>
+  new ApiError(status, code, message, headers);
+
+export const badRequest = (code: string, message: string) => apiError(400, code, message);
+export const unauthorized = (code: string, message: string) => apiError(401, code, message, { 'WWW-Authenticate': 'Bearer' });
+export const forbidden = (code: string, message: string) => apiError(403, code, message);
+export const notFound = (code: string, message: string) => apiError(404, code, message);
+export const conflict = (code: string, message: string) => apiError(409, code, message);

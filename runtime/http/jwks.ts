@@ -25,9 +25,11 @@ export interface SigningKey {
 }
 
 export type KeyLookup =
-  | { found: SigningKey }
-  /** `unknown_kid`: the current key set does not hold it. `keys_unavailable`: the keys could not be read, so nobody can tell. */
-  | { missing: 'unknown_kid' | 'keys_unavailable' };
+  | { outcome: 'found'; key: SigningKey }
+  /** The current key set does not hold it. */
+  | { outcome: 'unknown_kid' }
+  /** The keys could not be read, so nobody can tell. */
+  | { outcome: 'keys_unavailable' };
 
 export interface KeySource {
   lookup(kid: string): Promise<KeyLookup>;
@@ -111,11 +113,11 @@ export class JwksKeySet implements KeySource {
 
   async lookup(kid: string): Promise<KeyLookup> {
     const cached = this.keys.get(kid);
-    if (cached && !this.stale()) return { found: cached };
+    if (cached && !this.stale()) return { outcome: 'found', key: cached };
     if (this.mayFetch()) await this.refresh();
     const key = this.keys.get(kid);
-    if (key) return { found: key };
-    return { missing: this.lastAttemptFailed ? 'keys_unavailable' : 'unknown_kid' };
+    if (key) return { outcome: 'found', key };
+    return { outcome: this.lastAttemptFailed ? 'keys_unavailable' : 'unknown_kid' };
   }
 
   private stale(): boolean {

@@ -3,11 +3,14 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import type { AppEnv } from './env.js';
-import { errorBody, HttpError } from './errors.js';
+import { errorBody, ApiError } from './errors.js';
 
-function clientErrorCode(status: number): string {
+function clientErrorCode(c: Context<AppEnv>, status: number): string {
   if (status === 413) return 'payload_too_large';
   if (status === 415) return 'unsupported_media_type';
+  // Hono's JSON validator refuses a body that does not parse with a bare 400; our body reader has
+  // already parsed it and knows (http/read-body.ts), so the answer is told by the body, not the text.
+  if (status === 400 && c.get('bodyIsMalformedJson') === true) return 'invalid_json';
   if (status === 400) return 'invalid_request';
   return 'http_error';
 }
@@ -38,19 +41,18 @@ const BODY_INCOMPLETE = 'the connection closed before the request body was compl
  * outage is 503 with Retry-After; anything else is our bug: 500, details only in the log.
  */
 export const onError: ErrorHandler<AppEnv> = (error, c) => {
-  if (error instanceof HttpError) {
+  if (error instanceof ApiError) {
     c.set('errorCode', error.code);
     return c.json(errorBody(error.code, error.message), error.status, error.headers);
   }
-  if (!(error instanceof HttpError) && clientWentAway(c)) {
+  if (clientWentAway(c)) {
     // Nobody may be listening any more; the answer is for the log and any proxy in between.
     c.set('errorCode', 'body_incomplete');
     return c.json(errorBody('body_incomplete', BODY_INCOMPLETE), 400, { Connection: 'close' });
   }
   if (error instanceof HTTPException && error.status < 500) {
-    // Raised by hono's own middleware and validators (body limit, malformed JSON).
-    const malformedJson = /Malformed JSON/i.test(error.message);
-    const code = malformedJson ? 'invalid_json' : clientErrorCode(error.status);
+    // Raised by hono's own middleware and validators (the media-type gate, malformed JSON).
+    const code = clientErrorCode(c, error.status);
     c.set('errorCode', code);
     return c.json(errorBody(code, clientErrorMessage(code, error.message)), error.status);
   }

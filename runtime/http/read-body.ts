@@ -1,7 +1,8 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { BodyBudget } from './body-budget.js';
-import { HttpError } from './errors.js';
+import type { AppEnv } from './env.js';
+import { apiError, ApiError } from './errors.js';
 
 /**
  * Reads a request body into memory under three bounds, whoever sends it (the webhook reads before it
@@ -82,14 +83,9 @@ export class BodyReader {
     private readonly timeoutMs: number,
   ) {}
 
-  /** Middleware for JSON routes: the body, bounded, in Hono's body cache for the validators. */
-  limit(maxBytes: number, what?: string): MiddlewareHandler {
-    return (c, next) => this.withBody(c, { maxBytes, what }, () => next());
-  }
-
   /**
    * Reads the body within `limits` and runs `use` with it; its bytes count against the budget until
-   * `use` has finished. Throws the 413 / 503 / 408 HttpErrors above.
+   * `use` has finished. Throws the 413 / 503 / 408 ApiErrors above.
    */
   async withBody(c: Context, limits: BodyLimits, use: (body: Uint8Array) => Promise<void>): Promise<void> {
     const what = limits.what ?? 'the body';
@@ -140,7 +136,7 @@ export class BodyReader {
         if (size + chunk.byteLength > o.maxBytes) throw tooLarge(o.what, o.maxBytes);
         if (whole) {
           // Node's parser never passes more than Content-Length; a web stream could (app.request()).
-          if (size + chunk.byteLength > whole.byteLength) throw new HttpError(400, 'invalid_request', 'the body is longer than its Content-Length');
+          if (size + chunk.byteLength > whole.byteLength) throw apiError(400, 'invalid_request', 'the body is longer than its Content-Length');
           whole.set(chunk, size);
         } else {
           o.reserve(chunk.byteLength);
@@ -154,7 +150,7 @@ export class BodyReader {
       if (!complete) chunks.release();
     }
     if (whole) {
-      if (size !== whole.byteLength) throw new HttpError(400, 'body_incomplete', 'the body is shorter than its Content-Length; nothing was stored');
+      if (size !== whole.byteLength) throw apiError(400, 'body_incomplete', 'the body is shorter than its Content-Length; nothing was stored');
       return whole;
     }
     const joined = new Uint8Array(size);
@@ -167,16 +163,49 @@ export class BodyReader {
   }
 }
 
-function tooLarge(what: string, maxBytes: number): HttpError {
-  return new HttpError(413, 'payload_too_large', `${what} exceeds ${maxBytes} bytes`);
+/**
+ * Middleware for JSON routes: the body, bounded by `maxBytes` (by default the configured cap of a JSON
+ * body, `c.var.jsonBodyMaxBytes`), read by the instance's BodyReader (`c.var.bodies`) and parsed once
+ * into Hono's body cache for the validators.
+ */
+export function readJsonBody(maxBytes?: number): MiddlewareHandler<AppEnv> {
+  return (c, next) =>
+    c.var.bodies.withBody(c, { maxBytes: maxBytes ?? c.var.jsonBodyMaxBytes }, async (body) => {
+      await parseJsonBody(c, body);
+      await next();
+    });
 }
 
-function busy(): HttpError {
-  return new HttpError(503, 'server_busy', 'this instance holds as many request bodies as its memory budget allows; nothing was stored, retry shortly', {
+// The media types Hono's JSON validator parses (hono/validator's own test), and only those.
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+/**
+ * Parses a JSON-typed body the way Hono does (UTF-8, through Response.json) and leaves the value in
+ * the body cache, so the validator reads it from there. A body that does not parse is only marked:
+ * the validator still refuses it in its own turn (after the query and path checks, as always), and
+ * the error handler answers that refusal `invalid_json` because of the mark, not the message text.
+ */
+async function parseJsonBody(c: Context<AppEnv>, body: Uint8Array): Promise<void> {
+  const mediaType = (c.req.header('content-type') ?? '').split(';')[0]!.trim();
+  if (!JSON_MEDIA_TYPE.test(mediaType)) return;
+  try {
+    const value: unknown = await new Response(body.buffer as ArrayBuffer).json();
+    c.req.bodyCache.json = Promise.resolve(value);
+  } catch {
+    c.set('bodyIsMalformedJson', true);
+  }
+}
+
+function tooLarge(what: string, maxBytes: number): ApiError {
+  return apiError(413, 'payload_too_large', `${what} exceeds ${maxBytes} bytes`);
+}
+
+function busy(): ApiError {
+  return apiError(503, 'server_busy', 'this instance holds as many request bodies as its memory budget allows; nothing was stored, retry shortly', {
     'Retry-After': RETRY_AFTER_SECONDS,
   });
 }
 
-function bodyTimeout(what: string, timeoutMs: number): HttpError {
-  return new HttpError(408, 'body_timeout', `${what} was not received within ${timeoutMs} ms; nothing was stored`, { Connection: 'close' });
+function bodyTimeout(what: string, timeoutMs: number): ApiError {
+  return apiError(408, 'body_timeout', `${what} was not received within ${timeoutMs} ms; nothing was stored`, { Connection: 'close' });
 }

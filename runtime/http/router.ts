@@ -5,8 +5,8 @@ import type { AppEnv } from './env.js';
 import { validationHook } from './validation.js';
 
 /** Every router of the gateway: OpenAPI-aware, with the same 400 for invalid input. */
-export function createRouter(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+export function createRouter<E extends AppEnv = AppEnv>(): OpenAPIHono<E> {
+  return new OpenAPIHono<E>({ defaultHook: validationHook });
 }
 
 export const ErrorSchema = z

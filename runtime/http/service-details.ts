@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import type { Context, MiddlewareHandler } from 'hono';
-import { authenticate, type AuthOptions } from './auth.js';
-import type { AppEnv } from './env.js';
+import type { MiddlewareHandler } from 'hono';
+import { authenticate } from './auth.js';
+import type { AppEnv, AppVariables } from './env.js';
 import { errorResponse, jsonResponse } from './router.js';
 
 /**
@@ -10,13 +10,13 @@ import { errorResponse, jsonResponse } from './router.js';
  * calling is decided by authenticate() as on every read route that allows public reads: no token (or
  * Supabase's anon key) is anonymous, and a token that is sent is verified, so a bad one is a 401.
  */
-export function identifyCaller(auth: AuthOptions): MiddlewareHandler<AppEnv> {
-  return authenticate({ ...auth, publicRead: true }, 'read');
+export function identifyCaller(): MiddlewareHandler<AppEnv> {
+  return authenticate('read', { publicRead: true });
 }
 
 /** Whether this answer may carry the details (the caller holds a service-role token). */
-export function mayShowDetails(c: Context<AppEnv>): boolean {
-  return c.get('caller').kind === 'service';
+export function mayShowDetails(c: { var: Pick<AppVariables, 'caller'> }): boolean {
+  return c.var.caller.kind === 'service';
 }
 
 /** What an anonymous (or non-service) caller of a health route hears: up, nothing more. */
@@ -26,11 +26,11 @@ export const BareHealthSchema = z.object({ ok: z.literal(true) }).strict().opena
  * The parts of a health route's spec that the above decides: the optional token, the middleware, and
  * the 200 that is `details` for the service role and BareHealth for everyone else.
  */
-export function healthRouteAccess<T extends z.ZodType>(auth: AuthOptions, details: T, description: string) {
+export function healthRouteAccess<T extends z.ZodType>(details: T, description: string) {
   return {
     // OpenAPI: no token at all, or a bearer token (which then must be valid).
     security: [{}, { bearerAuth: [] }] as Array<Record<string, string[]>>,
-    middleware: identifyCaller(auth),
+    middleware: identifyCaller(),
     request: { query: z.object({ access_token: z.string().optional().openapi({ description: 'Bearer token for clients that cannot set headers.' }) }) },
     responses: {
       200: jsonResponse(description, z.union([details, BareHealthSchema])),

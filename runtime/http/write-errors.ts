@@ -1,6 +1,6 @@
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { WriteOutcomeUnknownError, WriteTimeoutError } from '../db/write-budget.js';
-import { HttpError } from './errors.js';
+import { apiError, ApiError } from './errors.js';
 
 // GitHub does not retry by itself; the header is for operators and for clients that do.
 const RETRY_AFTER = { 'Retry-After': '5' };
@@ -11,12 +11,12 @@ const RETRY_AFTER = { 'Retry-After': '5' };
  * where the write was rolled back or never sent. `beforeRepeating`: for a write that is not
  * idempotent (a task create makes a new task each time), what to check before sending it again.
  */
-export function writeUnavailable(error: unknown, what: string, beforeRepeating?: string): HttpError | null {
-  if (error instanceof WriteTimeoutError) return new HttpError(503, 'store_timeout', `the database did not take ${what} within ${error.timeoutMs} ms; nothing was stored`, RETRY_AFTER);
+export function writeUnavailable(error: unknown, what: string, beforeRepeating?: string): ApiError | null {
+  if (error instanceof WriteTimeoutError) return apiError(503, 'store_timeout', `the database did not take ${what} within ${error.timeoutMs} ms; nothing was stored`, RETRY_AFTER);
   if (error instanceof WriteOutcomeUnknownError) {
     const advice = beforeRepeating ?? 'send it again (a repeat is stored at most once)';
-    return new HttpError(503, 'store_outcome_unknown', `the database did not confirm ${what} within ${error.timeoutMs} ms; it may have been stored: ${advice}`, RETRY_AFTER);
+    return apiError(503, 'store_outcome_unknown', `the database did not confirm ${what} within ${error.timeoutMs} ms; it may have been stored: ${advice}`, RETRY_AFTER);
   }
-  if (isDatabaseUnavailable(error)) return new HttpError(503, 'database_unavailable', `the database is unavailable; ${what} was not stored`, RETRY_AFTER);
+  if (isDatabaseUnavailable(error)) return apiError(503, 'database_unavailable', `the database is unavailable; ${what} was not stored`, RETRY_AFTER);
   return null;
 }

@@ -25,16 +25,16 @@ export interface Actor {
 }
 
 export type CreateOutcome =
-  | { kind: 'created'; entry: LedgerEntry }
-  | { kind: 'unknown_parent'; parentVtid: string }
-  | { kind: 'wrong_tenant'; tenant: string };
+  | { outcome: 'created'; entry: LedgerEntry }
+  | { outcome: 'unknown_parent'; parentVtid: string }
+  | { outcome: 'wrong_tenant'; tenant: string };
 
 export type UpdateOutcome =
-  | { kind: 'updated'; entry: LedgerEntry }
-  | { kind: 'unchanged'; entry: LedgerEntry }
-  | { kind: 'not_found' }
-  | { kind: 'wrong_tenant'; tenant: string }
-  | { kind: 'refused'; current: LedgerStatus; requested: LedgerStatus; allowed: readonly LedgerStatus[] };
+  | { outcome: 'updated'; entry: LedgerEntry }
+  | { outcome: 'unchanged'; entry: LedgerEntry }
+  | { outcome: 'not_found' }
+  | { outcome: 'wrong_tenant'; tenant: string }
+  | { outcome: 'refused'; current: LedgerStatus; requested: LedgerStatus; allowed: readonly LedgerStatus[] };
 
 /** Within `budgetMs` (see BatchedTransactions.run for the two ways it can run out). */
 export function updateTask(transactions: BatchedTransactions, actor: Actor, vtid: string, patch: PatchVtidBody, budgetMs: number): Promise<UpdateOutcome> {
@@ -43,13 +43,13 @@ export function updateTask(transactions: BatchedTransactions, actor: Actor, vtid
     if (current === null) {
       // Invisible to the UPDATE policy: either missing, or another tenant's (every row is readable).
       const existing = await findLedgerEntry(tx, vtid);
-      return existing ? { kind: 'wrong_tenant', tenant: existing.tenant } : { kind: 'not_found' };
+      return existing ? { outcome: 'wrong_tenant', tenant: existing.tenant } : { outcome: 'not_found' };
     }
     const plan = planUpdate(current, patch);
-    if (plan.kind === 'refused') return plan;
-    if (plan.kind === 'unchanged') return { kind: 'unchanged', entry: current };
+    if (plan.outcome === 'refused') return plan;
+    if (plan.outcome === 'unchanged') return { outcome: 'unchanged', entry: current };
     const updated = await updateLedgerEntry(tx, vtid, plan.next);
     await recordLedgerEvent(tx, updatedEvent(current, updated, plan.changed, actor.name));
-    return { kind: 'updated', entry: updated };
+    return { outcome: 'updated', entry: updated };
   }, budgetMs);
 }

@@ -1,6 +1,7 @@
 import { identityKey, roleStatement } from '../db/as-role.js';
 import { isDatabaseUnavailable, isPermissionDenied, isTransientConflict } from '../db/errors.js';
-import { GroupCommit, type ItemResult } from '../db/group-commit.js';
+import { GroupCommit } from '../db/group-commit.js';
+import { doneWith, failedWith, type Settled } from '../core/outcome.js';
 import type { Database } from '../core/database.js';
 import { budgetFailure, BudgetLapsed, readyToCommit, WriteBudget } from '../db/write-budget.js';
 import type { CreateOutcome, Actor } from './ledger-commands.js';
@@ -54,17 +55,17 @@ export class LedgerCreator {
     return budget.guard(this.commit.submit(identityKey(actor.identity), { actor, entry, budget }));
   }
 
-  private async runBatch(creates: readonly PendingCreate[], conflicts = 0): Promise<ItemResult<CreateOutcome>[]> {
-    const results: (ItemResult<CreateOutcome> | undefined)[] = creates.map(() => undefined);
+  private async runBatch(creates: readonly PendingCreate[], conflicts = 0): Promise<Settled<CreateOutcome>[]> {
+    const results: (Settled<CreateOutcome> | undefined)[] = creates.map(() => undefined);
     // The creates that were in time when the connection was in hand, in order.
     const sent: number[] = [];
     try {
       const outcomes = await this.store(creates, sent, results);
-      sent.forEach((index, k) => (results[index] = { ok: true, value: outcomes[k]! }));
+      sent.forEach((index, k) => (results[index] = doneWith(outcomes[k]!)));
     } catch (error) {
       await this.settleFailure(error, creates, sent, results, conflicts);
     }
-    return results.map((result) => result ?? { ok: false, error: new Error('ledger creator: a create was neither sent nor refused') });
+    return results.map((result) => result ?? failedWith(new Error('ledger creator: a create was neither sent nor refused')));
   }
 
   /** The answers of a batch whose transaction failed (and rolled back, or may have committed). */
@@ -72,7 +73,7 @@ export class LedgerCreator {
     error: unknown,
     creates: readonly PendingCreate[],
     sent: readonly number[],
-    results: (ItemResult<CreateOutcome> | undefined)[],
+    results: (Settled<CreateOutcome> | undefined)[],
     conflicts: number,
   ): Promise<void> {
     const rerun = async (indices: readonly number[], conflictsSoFar: number) => {
@@ -82,24 +83,24 @@ export class LedgerCreator {
     };
     if (error instanceof BudgetLapsed) {
       // Rolled back for the lapsed creates' sake (their callers heard "nothing was stored"): the others again.
-      for (const index of sent) if (creates[index]!.budget.abandoned) results[index] = { ok: false, error: creates[index]!.budget.timedOut() };
+      for (const index of sent) if (creates[index]!.budget.abandoned) results[index] = failedWith(creates[index]!.budget.timedOut());
       return rerun(sent.filter((index) => results[index] === undefined), conflicts);
     }
     if (isTransientConflict(error) && conflicts < MAX_CONFLICT_RETRIES) return rerun(sent, conflicts + 1);
     const byBudget = sent.map((index) => budgetFailure(error, creates[index]!.budget));
     if (sent.length > 0 && byBudget.every((decided) => decided !== null)) {
       // Stopped at the budget by the database (rolled back), or the COMMIT was on its way when the connection failed.
-      sent.forEach((index, k) => (results[index] = { ok: false, error: byBudget[k] }));
+      sent.forEach((index, k) => (results[index] = failedWith(byBudget[k])));
       return;
     }
     const failed = sent.length > 0 ? sent : creates.map((_, index) => index).filter((index) => results[index] === undefined);
     if (failed.length === 1) {
       const index = failed[0]!;
-      results[index] = isPermissionDenied(error) ? { ok: true, value: { kind: 'wrong_tenant', tenant: creates[index]!.entry.tenant } } : { ok: false, error };
+      results[index] = isPermissionDenied(error) ? doneWith({ outcome: 'wrong_tenant', tenant: creates[index]!.entry.tenant }) : failedWith(error);
       return;
     }
     if (isDatabaseUnavailable(error)) {
-      for (const index of failed) results[index] = { ok: false, error };
+      for (const index of failed) results[index] = failedWith(error);
       return;
     }
     // One row's refusal rolled the batch back: each again on its own.
@@ -110,7 +111,7 @@ export class LedgerCreator {
    * One transaction for the creates still in time once the connection is in hand (`sent` says which;
    * the others are answered in `results`). Their outcomes, in the order of `sent`.
    */
-  private store(creates: readonly PendingCreate[], sent: number[], results: (ItemResult<CreateOutcome> | undefined)[]): Promise<CreateOutcome[]> {
+  private store(creates: readonly PendingCreate[], sent: number[], results: (Settled<CreateOutcome> | undefined)[]): Promise<CreateOutcome[]> {
     const identity = creates[0]!.actor.identity;
     return this.db.transaction(async (tx) => {
       const now = Date.now();
@@ -118,7 +119,7 @@ export class LedgerCreator {
       creates.forEach((create, index) => {
         const left = create.budget.start(now);
         // Out of time before it was sent: it never will be, so "nothing was stored" is certain.
-        if (left === null) results[index] = { ok: false, error: create.budget.timedOut() };
+        if (left === null) results[index] = failedWith(create.budget.timedOut());
         else {
           sent.push(index);
           statementTimeoutMs = Math.min(statementTimeoutMs, left);
@@ -134,7 +135,7 @@ export class LedgerCreator {
       const parents = await existingVtids(tx, [...new Set(batch.flatMap((c) => (c.entry.parentVtid === null ? [] : [c.entry.parentVtid])))]);
       await roleSet;
       const outcomes: (CreateOutcome | undefined)[] = batch.map((c) =>
-        c.entry.parentVtid !== null && !parents.has(c.entry.parentVtid) ? { kind: 'unknown_parent', parentVtid: c.entry.parentVtid } : undefined,
+        c.entry.parentVtid !== null && !parents.has(c.entry.parentVtid) ? { outcome: 'unknown_parent', parentVtid: c.entry.parentVtid } : undefined,
       );
       const toInsert = batch.map((c, index) => ({ c, index })).filter(({ index }) => outcomes[index] === undefined);
       if (toInsert.length > 0) {
@@ -144,7 +145,7 @@ export class LedgerCreator {
           tx,
           entries.map((entry, k) => createdEvent(entry, toInsert[k]!.c.actor.name)),
         );
-        entries.forEach((entry, k) => (outcomes[toInsert[k]!.index] = { kind: 'created', entry }));
+        entries.forEach((entry, k) => (outcomes[toInsert[k]!.index] = { outcome: 'created', entry }));
       }
       // A create whose budget ran out meanwhile was told "nothing was stored": then roll back.
       readyToCommit(batch.map((c) => c.budget));

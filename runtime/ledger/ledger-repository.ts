@@ -1,6 +1,6 @@
 import type { QueryResult, Queryable, Statement } from '../core/database.js';
 import type { NewEvent } from '../events/new-event.js';
-import { insertEventsOutcomes, insertEventsStatement } from '../events/repository.js';
+import { insertEventsOutcomes, insertEventsStatement, storedEventId } from '../events/repository.js';
 import type { LedgerEntry } from './schema.js';
 import type { LedgerStatus } from './transitions.js';
 import type { LedgerEditable } from './update-plan.js';
@@ -198,7 +198,8 @@ export async function recordLedgerEvents(tx: Queryable, events: readonly NewEven
   // Ledger events carry no externalId, so they can never be a duplicate.
   const outcomes = insertEventsOutcomes(events, inserted);
   return outcomes.map((outcome) => {
-    if (outcome.id === null) throw new Error('ledger event was not stored');
-    return outcome.id;
+    const id = storedEventId(outcome);
+    if (id === null) throw new Error('ledger event was not stored');
+    return id;
   });
 }

@@ -16,10 +16,10 @@ export interface LedgerEditable {
 
 export type UpdatePlan =
   /** The requested status is not reachable from the current one. */
-  | { kind: 'refused'; current: LedgerStatus; requested: LedgerStatus; allowed: readonly LedgerStatus[] }
+  | { outcome: 'refused'; current: LedgerStatus; requested: LedgerStatus; allowed: readonly LedgerStatus[] }
   /** Every given value equals the stored one: nothing to write, no event (retries are harmless). */
-  | { kind: 'unchanged' }
-  | { kind: 'change'; next: LedgerEditable; changed: ChangedField[] };
+  | { outcome: 'unchanged' }
+  | { outcome: 'change'; next: LedgerEditable; changed: ChangedField[] };
 
 /**
  * Metadata is merged at the top level: keys in the patch replace the stored ones (a `null` value is
@@ -32,7 +32,7 @@ export function mergeMetadata(stored: Record<string, unknown>, patch: Record<str
 export function planUpdate(current: LedgerEntry, patch: PatchVtidBody): UpdatePlan {
   // Asking for the status the task already has is not a move, so it is not refused.
   if (patch.status !== undefined && patch.status !== current.status && !canTransition(current.status, patch.status)) {
-    return { kind: 'refused', current: current.status, requested: patch.status, allowed: allowedTransitions(current.status) };
+    return { outcome: 'refused', current: current.status, requested: patch.status, allowed: allowedTransitions(current.status) };
   }
   const next: LedgerEditable = {
     status: patch.status ?? current.status,
@@ -43,5 +43,5 @@ export function planUpdate(current: LedgerEntry, patch: PatchVtidBody): UpdatePl
   const changed = (['status', 'assignedTo', 'description', 'metadata'] as const).filter(
     (field) => !isDeepStrictEqual(next[field], current[field]),
   );
-  return changed.length === 0 ? { kind: 'unchanged' } : { kind: 'change', next, changed };
+  return changed.length === 0 ? { outcome: 'unchanged' } : { outcome: 'change', next, changed };
 }

@@ -14,15 +14,15 @@ export interface MetricsWindow {
   until: Date;
 }
 
-export type WindowResult = { ok: true; window: MetricsWindow } | { ok: false; message: string };
+export type WindowResult = { outcome: 'resolved'; window: MetricsWindow } | { outcome: 'invalid'; message: string };
 
 /** since/until as given (ISO strings, already validated as timestamps) -> the window, or why not. */
 export function resolveWindow(since: string | undefined, until: string | undefined, now: Date): WindowResult {
   const end = until !== undefined ? new Date(until) : now;
   const start = since !== undefined ? new Date(since) : new Date(end.getTime() - DEFAULT_WINDOW_DAYS * DAY_MS);
-  if (!(start.getTime() < end.getTime())) return { ok: false, message: 'since must be before until' };
-  if (end.getTime() - start.getTime() > MAX_WINDOW_DAYS * DAY_MS) return { ok: false, message: `the window may span at most ${MAX_WINDOW_DAYS} days` };
-  return { ok: true, window: { since: start, until: end } };
+  if (!(start.getTime() < end.getTime())) return { outcome: 'invalid', message: 'since must be before until' };
+  if (end.getTime() - start.getTime() > MAX_WINDOW_DAYS * DAY_MS) return { outcome: 'invalid', message: `the window may span at most ${MAX_WINDOW_DAYS} days` };
+  return { outcome: 'resolved', window: { since: start, until: end } };
 }
 
 /** `YYYY-MM-DD` of every UTC day the window touches, oldest first. */

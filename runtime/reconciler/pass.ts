@@ -108,7 +108,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const now = deps.now ?? (() => new Date());
   let running: Promise<PassResult> | undefined;
 
-  const store = async (event: NewEvent): Promise<boolean> => !(await writer.write(RECONCILER_IDENTITY, event, WRITE_BUDGET_MS)).duplicate;
+  // Stored anew: a delivery GitHub had not brought (a `taken` key is never the service role's case, as it sees every row).
+  const store = async (event: NewEvent): Promise<boolean> => (await writer.write(RECONCILER_IDENTITY, event, WRITE_BUDGET_MS)).outcome === 'stored';
 
   /** The hook's deliveries of the window, newest first, within the page cap. */
   async function listWindow(hook: Hook, since: number, result: HookResult): Promise<ListedDelivery[]> {

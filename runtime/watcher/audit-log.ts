@@ -91,7 +91,7 @@ export interface DeployMetadata {
   operation?: { id: string | null; first: boolean; last: boolean };
 }
 
-export type ParseResult = { ok: true; event: DeployEvent } | { ok: false; reason: string };
+export type ParseResult = { outcome: 'deploy'; event: DeployEvent } | { outcome: 'skipped'; reason: string };
 
 // --- small JSON accessors -----------------------------------------------------------------------
 
@@ -354,7 +354,7 @@ export function toDeployEvent(entry: AuditLogEntry): ParseResult {
   let operation: DeployMetadata['operation'];
 
   if (logId === ACTIVITY_LOG) {
-    if (!(DEPLOY_METHODS as readonly string[]).includes(method)) return { ok: false, reason: `method ${method || '(none)'} is not a deploy` };
+    if (!(DEPLOY_METHODS as readonly string[]).includes(method)) return { outcome: 'skipped', reason: `method ${method || '(none)'} is not a deploy` };
     log = 'activity';
     const request = at(payload, 'request', 'service');
     facts = method.includes('.v2.') ? factsFromV2Service(request) : factsFromKnative(request, 'service');
@@ -371,8 +371,8 @@ export function toDeployEvent(entry: AuditLogEntry): ParseResult {
     }
   } else if (logId === SYSTEM_EVENT_LOG) {
     const ready = readyCondition(payload);
-    if (!ready) return { ok: false, reason: 'system event without a Ready condition change' };
-    if (ready.status === 'Unknown') return { ok: false, reason: 'Ready condition is Unknown (still rolling out)' };
+    if (!ready) return { outcome: 'skipped', reason: 'system event without a Ready condition change' };
+    if (ready.status === 'Unknown') return { outcome: 'skipped', reason: 'Ready condition is Unknown (still rolling out)' };
     log = 'system_event';
     const response = at(payload, 'response');
     facts = factsFromKnative(response, 'unknown');
@@ -385,7 +385,7 @@ export function toDeployEvent(entry: AuditLogEntry): ParseResult {
     status = ready.status === 'True' ? 'success' : 'failure';
     condition = { type: 'Ready', status: ready.status, message: ready.message };
   } else {
-    return { ok: false, reason: `log ${logId || '(none)'} is not a Cloud Run audit log` };
+    return { outcome: 'skipped', reason: `log ${logId || '(none)'} is not a Cloud Run audit log` };
   }
 
   const fromName = fromResourceName(resourceName);
@@ -444,7 +444,7 @@ export function toDeployEvent(entry: AuditLogEntry): ParseResult {
   if (actor) event.actor = truncate(actor, EVENT_ACTOR_MAX_LENGTH);
   const url = consoleUrl(project, region, service);
   if (url) event.url = url;
-  return { ok: true, event };
+  return { outcome: 'deploy', event };
 }
 
 // --- the filter ---------------------------------------------------------------------------------------

@@ -115,7 +115,7 @@ export function createPoller(deps: PollerDeps): Poller {
           logger.warn('skipped an undecodable log entry', { reason: error.message });
           continue;
         }
-        if (!parsed.ok) {
+        if (parsed.outcome === 'skipped') {
           result.skipped += 1;
           logger.debug('skipped a log entry', { reason: parsed.reason });
           continue;

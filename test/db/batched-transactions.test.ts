@@ -3,7 +3,7 @@ import { BatchedTransactions, type Unit } from '../../runtime/db/batched-transac
 import { migrate, readMigrationFiles } from '../../runtime/db/migrate.js';
 import type { DbIdentity, Queryable } from '../../runtime/core/database.js';
 import { WriteTimeoutError } from '../../runtime/db/write-budget.js';
-import { insertEvent } from '../../runtime/events/repository.js';
+import { insertEvent, storedEventId } from '../../runtime/events/repository.js';
 import { silentLogger } from '../../runtime/core/log.js';
 import { projectRoot } from '../../runtime/core/project-root.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -18,7 +18,7 @@ async function writeEvent(tx: Queryable, tenant: string): Promise<{ id: number; 
   serial += 1;
   const outcome = await insertEvent(tx, { vtid: 'UNSET', source: 'units-test', kind: 'k', status: 'info', tenant, metadata: {}, externalId: `u-${serial}-${Math.random()}` });
   const { rows } = await tx.query<{ txid: string }>('select pg_current_xact_id()::text as txid');
-  return { id: outcome.id!, txid: rows[0]!.txid };
+  return { id: storedEventId(outcome)!, txid: rows[0]!.txid };
 }
 
 describe.each(BACKENDS)('BatchedTransactions on %s', (backend) => {

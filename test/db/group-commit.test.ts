@@ -1,23 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { GroupCommit, type ItemResult } from '../../runtime/db/group-commit.js';
+import { GroupCommit } from '../../runtime/db/group-commit.js';
+import { doneWith, failedWith, type Settled } from '../../runtime/core/outcome.js';
 
 /** The batching itself, with a runner that records what it was given and answers when told to. */
 
 interface Call {
   key: string;
   items: number[];
-  finish(results?: ItemResult<string>[]): void;
+  finish(results?: Settled<string>[]): void;
   fail(error: unknown): void;
 }
 
 function recorder() {
   const calls: Call[] = [];
   const run = (key: string, items: readonly number[]) =>
-    new Promise<readonly ItemResult<string>[]>((resolve, reject) => {
+    new Promise<readonly Settled<string>[]>((resolve, reject) => {
       calls.push({
         key,
         items: [...items],
-        finish: (results) => resolve(results ?? items.map((item) => ({ ok: true, value: `${key}:${item}` }))),
+        finish: (results) => resolve(results ?? items.map((item) => doneWith(`${key}:${item}`))),
         fail: reject,
       });
     });
@@ -107,8 +108,8 @@ describe('GroupCommit', () => {
     await tick();
     const later = commit.submit('k', 3);
     calls[0]!.finish([
-      { ok: true, value: 'stored' },
-      { ok: false, error: new Error('refused by the policy') },
+      doneWith('stored'),
+      failedWith(new Error('refused by the policy')),
     ]);
     expect(await ok).toBe('stored');
     await expect(refused).rejects.toThrow('refused by the policy');
@@ -127,7 +128,7 @@ describe('GroupCommit', () => {
     const commit = new GroupCommit({ run, maxItems: 100, maxInFlight: 1 });
     const answers = [commit.submit('k', 1), commit.submit('k', 2)];
     await tick();
-    calls[0]!.finish([{ ok: true, value: 'one' }]);
+    calls[0]!.finish([doneWith('one')]);
     expect(await answers[0]).toBe('one');
     await expect(answers[1]).rejects.toThrow(/no result/);
   });

@@ -6,6 +6,7 @@ import { createPgDatabase } from '../../runtime/db/pg.js';
 import type { Database, DbIdentity } from '../../runtime/core/database.js';
 import { WriteOutcomeUnknownError, WriteTimeoutError } from '../../runtime/db/write-budget.js';
 import type { NewEvent } from '../../runtime/events/new-event.js';
+import { storedEventId } from '../../runtime/events/repository.js';
 import { EventWriter } from '../../runtime/events/writer.js';
 import { silentLogger } from '../../runtime/core/log.js';
 import { projectRoot } from '../../runtime/core/project-root.js';
@@ -47,8 +48,8 @@ describe.each(BACKENDS)('EventWriter on %s', (backend) => {
   it('fifty writes submitted together: fifty rows, fifty distinct ids in submission order, one transaction', async () => {
     const events = Array.from({ length: 50 }, () => event());
     const outcomes = await Promise.all(events.map((e) => writer.write(SERVICE, e, 5_000)));
-    expect(outcomes.every((o) => o.duplicate === false && typeof o.id === 'number')).toBe(true);
-    const ids = outcomes.map((o) => o.id!);
+    expect(outcomes.every((o) => o.outcome === 'stored' && typeof o.id === 'number')).toBe(true);
+    const ids = outcomes.map((o) => storedEventId(o)!);
     expect([...ids].sort((x, y) => x - y)).toEqual(ids);
     const rows = await rowsOf(test.db, events.map((e) => e.externalId));
     expect(rows.map((r) => Number(r.id))).toEqual(ids);
@@ -58,18 +59,18 @@ describe.each(BACKENDS)('EventWriter on %s', (backend) => {
   it('writes without an external id get their own rows and ids too', async () => {
     const events = Array.from({ length: 5 }, (_, i) => event({ externalId: null, title: `no-key-${serial}-${i}` }));
     const outcomes = await Promise.all(events.map((e) => writer.write(SERVICE, e, 5_000)));
-    const { rows } = await test.db.query<{ id: number; title: string }>(`select id, title from oasis_events where id = any($1::bigint[]) order by id`, [outcomes.map((o) => o.id)]);
+    const { rows } = await test.db.query<{ id: number; title: string }>(`select id, title from oasis_events where id = any($1::bigint[]) order by id`, [outcomes.map(storedEventId)]);
     expect(rows.map((r) => r.title)).toEqual(events.map((e) => e.title));
   });
 
   it('repeats of one (source, externalId) in one batch: one row; the first is new, the others its duplicates', async () => {
     const one = event();
     const outcomes = await Promise.all(Array.from({ length: 6 }, () => writer.write(SERVICE, { ...one }, 5_000)));
-    expect(outcomes.filter((o) => !o.duplicate)).toHaveLength(1);
-    expect(new Set(outcomes.map((o) => o.id)).size).toBe(1);
+    expect(outcomes.filter((o) => o.outcome === 'stored')).toHaveLength(1);
+    expect(new Set(outcomes.map(storedEventId)).size).toBe(1);
     expect(await rowsOf(test.db, [one.externalId])).toHaveLength(1);
     // A later repeat is a duplicate of the same row.
-    expect(await writer.write(SERVICE, { ...one }, 5_000)).toEqual({ id: outcomes[0]!.id, duplicate: true });
+    expect(await writer.write(SERVICE, { ...one }, 5_000)).toEqual({ outcome: 'duplicate', id: storedEventId(outcomes[0]!) });
   });
 
   it('row-level security judges each row as its caller: the one row for another tenant fails alone, the rest of its batch is stored', async () => {
@@ -103,8 +104,8 @@ describe.each(BACKENDS)('EventWriter on %s', (backend) => {
       writer.write(tenantIdentity('alpha'), { ...taken, tenant: 'alpha' }, 5_000),
       writer.write(tenantIdentity('alpha'), other, 5_000),
     ]);
-    expect(clash).toEqual({ id: null, duplicate: true });
-    expect(fine.duplicate).toBe(false);
+    expect(clash).toEqual({ outcome: 'taken' });
+    expect(fine.outcome).toBe('stored');
     expect((await rowsOf(test.db, [taken.externalId])).map((r) => r.tenant)).toEqual(['beta']);
   });
 

@@ -25,20 +25,20 @@ describe('decodeWebhookBody', () => {
   it('JSON: the object itself', () => {
     const text = '{"zen":"Keep it simple.","hook_id":1}';
     // The text itself is kept too: it is stored as it came (no second serialization).
-    expect(decodeWebhookBody(bytes(text), 'json')).toEqual({ ok: true, payload: { zen: 'Keep it simple.', hook_id: 1 }, json: text });
+    expect(decodeWebhookBody(bytes(text), 'json')).toEqual({ outcome: 'decoded', payload: { zen: 'Keep it simple.', hook_id: 1 }, json: text });
   });
 
   it('form: the JSON in the payload field, percent- and plus-decoded', () => {
     const body = new URLSearchParams({ payload: JSON.stringify({ title: 'a + b & c = d', n: 1 }) }).toString();
     expect(body).toContain('+');
-    expect(decodeWebhookBody(bytes(body), 'form')).toEqual({ ok: true, payload: { title: 'a + b & c = d', n: 1 }, json: JSON.stringify({ title: 'a + b & c = d', n: 1 }) });
+    expect(decodeWebhookBody(bytes(body), 'form')).toEqual({ outcome: 'decoded', payload: { title: 'a + b & c = d', n: 1 }, json: JSON.stringify({ title: 'a + b & c = d', n: 1 }) });
   });
 
   it('UTF-8 (with or without a byte-order mark) decodes to the same text', () => {
     const payload = { title: 'Déploiement · VTID-2026-0042 🚀' };
     const json = JSON.stringify(payload);
-    expect(decodeWebhookBody(bytes(json), 'json')).toEqual({ ok: true, payload, json });
-    expect(decodeWebhookBody(bytes(`\ufeff${json}`), 'json')).toEqual({ ok: true, payload, json });
+    expect(decodeWebhookBody(bytes(json), 'json')).toEqual({ outcome: 'decoded', payload, json });
+    expect(decodeWebhookBody(bytes(`\ufeff${json}`), 'json')).toEqual({ outcome: 'decoded', payload, json });
   });
 
   it.each([
@@ -54,15 +54,15 @@ describe('decodeWebhookBody', () => {
     ['a JSON body sent as form', '{"zen":"hi"}', 'form', 'invalid_payload'],
   ] as const)('%s -> %s', (_name, body, mediaType, code) => {
     const decoded = decodeWebhookBody(bytes(body), mediaType);
-    expect(decoded).toMatchObject({ ok: false, code });
+    expect(decoded).toMatchObject({ outcome: 'refused', code });
   });
 
   it(`a payload nested deeper than ${MAX_PAYLOAD_DEPTH} levels -> 422 payload_too_deep, before it is parsed (JSON or form)`, () => {
     const nested = (depth: number) => `{"a":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
-    expect(decodeWebhookBody(bytes(nested(MAX_PAYLOAD_DEPTH)), 'json')).toMatchObject({ ok: true });
-    expect(decodeWebhookBody(bytes(nested(MAX_PAYLOAD_DEPTH + 1)), 'json')).toMatchObject({ ok: false, status: 422, code: 'payload_too_deep' });
+    expect(decodeWebhookBody(bytes(nested(MAX_PAYLOAD_DEPTH)), 'json')).toMatchObject({ outcome: 'decoded' });
+    expect(decodeWebhookBody(bytes(nested(MAX_PAYLOAD_DEPTH + 1)), 'json')).toMatchObject({ outcome: 'refused', status: 422, code: 'payload_too_deep' });
     const form = new URLSearchParams({ payload: nested(100_000) }).toString();
-    expect(decodeWebhookBody(bytes(form), 'form')).toMatchObject({ ok: false, status: 422, code: 'payload_too_deep' });
+    expect(decodeWebhookBody(bytes(form), 'form')).toMatchObject({ outcome: 'refused', status: 422, code: 'payload_too_deep' });
   });
 
   it('the nesting scan counts brackets outside strings only (escaped quotes included)', () => {
@@ -76,7 +76,7 @@ describe('decodeWebhookBody', () => {
   it('replaces characters PostgreSQL cannot store (NUL, unpaired surrogates) in values and keys', () => {
     const decoded = decodeWebhookBody(bytes('{"message":"a\\u0000b","emoji":"\\ud83d\\ude80","lone":"x\\ud83dy","k\\u0000":["\\udc00"]}'), 'json');
     // Such text cannot be stored as it came: json is null, the cleaned payload is serialized instead.
-    expect(decoded).toEqual({ ok: true, payload: { message: 'a\ufffdb', emoji: '🚀', lone: 'x\ufffdy', 'k\ufffd': ['\ufffd'] }, json: null });
+    expect(decoded).toEqual({ outcome: 'decoded', payload: { message: 'a\ufffdb', emoji: '🚀', lone: 'x\ufffdy', 'k\ufffd': ['\ufffd'] }, json: null });
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HEARTBEAT_MAX_BYTES } from '../../runtime/agents/routes.js';
+import { HEARTBEAT_MAX_BYTES } from '../../runtime/agents/agents.routes.js';
 import { checkContract } from '../helpers/contract.js';
 import { HAS_PG } from '../helpers/db.js';
 import { json, startTestGateway, type TestGateway } from '../helpers/gateway.js';

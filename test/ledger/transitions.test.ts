@@ -31,13 +31,13 @@ function entry(overrides: Partial<LedgerEntry> = {}): LedgerEntry {
 describe('status machine', () => {
   it.each(ALLOWED_MOVES)('%s -> %s is allowed', (from, to) => {
     expect(canTransition(from, to)).toBe(true);
-    expect(planUpdate(entry({ status: from }), { status: to })).toMatchObject({ kind: 'change', next: { status: to }, changed: ['status'] });
+    expect(planUpdate(entry({ status: from }), { status: to })).toMatchObject({ outcome: 'change', next: { status: to }, changed: ['status'] });
   });
 
   it.each(REFUSED)('%s -> %s is refused', (from, to) => {
     expect(canTransition(from, to)).toBe(false);
     expect(planUpdate(entry({ status: from }), { status: to })).toEqual({
-      kind: 'refused',
+      outcome: 'refused',
       current: from,
       requested: to,
       allowed: allowedTransitions(from),
@@ -54,7 +54,7 @@ describe('status machine', () => {
 
   it.each(LEDGER_STATUSES)('asking for the current status (%s) is not a move: unchanged, not refused', (status) => {
     expect(canTransition(status, status)).toBe(false);
-    expect(planUpdate(entry({ status }), { status })).toEqual({ kind: 'unchanged' });
+    expect(planUpdate(entry({ status }), { status })).toEqual({ outcome: 'unchanged' });
   });
 });
 
@@ -62,28 +62,28 @@ describe('planUpdate', () => {
   it('merges metadata at the top level, keeping keys the patch does not name', () => {
     const plan = planUpdate(entry(), { metadata: { b: 2, nested: { z: 3 }, a: null } });
     expect(plan).toEqual({
-      kind: 'change',
+      outcome: 'change',
       next: { status: 'pending', assignedTo: null, description: 'Deploy the gateway', metadata: { a: null, nested: { z: 3 }, b: 2 } },
       changed: ['metadata'],
     });
   });
 
   it('treats a patch whose values are already stored as unchanged, whatever the key order', () => {
-    expect(planUpdate(entry(), { metadata: { nested: { y: 2, x: 1 } }, description: 'Deploy the gateway' })).toEqual({ kind: 'unchanged' });
-    expect(planUpdate(entry({ assignedTo: 'bot' }), { assignedTo: 'bot' })).toEqual({ kind: 'unchanged' });
+    expect(planUpdate(entry(), { metadata: { nested: { y: 2, x: 1 } }, description: 'Deploy the gateway' })).toEqual({ outcome: 'unchanged' });
+    expect(planUpdate(entry({ assignedTo: 'bot' }), { assignedTo: 'bot' })).toEqual({ outcome: 'unchanged' });
   });
 
   it('lists every changed field, and null unassigns', () => {
     const plan = planUpdate(entry({ status: 'active', assignedTo: 'bot' }), { status: 'blocked', assignedTo: null, description: 'waiting' });
-    expect(plan).toMatchObject({ kind: 'change', changed: ['status', 'assignedTo', 'description'], next: { assignedTo: null } });
+    expect(plan).toMatchObject({ outcome: 'change', changed: ['status', 'assignedTo', 'description'], next: { assignedTo: null } });
   });
 
   it('edits a final task without moving its status', () => {
-    expect(planUpdate(entry({ status: 'complete' }), { metadata: { url: 'https://x' } })).toMatchObject({ kind: 'change', changed: ['metadata'] });
+    expect(planUpdate(entry({ status: 'complete' }), { metadata: { url: 'https://x' } })).toMatchObject({ outcome: 'change', changed: ['metadata'] });
   });
 
   it('refuses before looking at the other fields', () => {
-    expect(planUpdate(entry({ status: 'complete' }), { status: 'active', description: 'again' })).toMatchObject({ kind: 'refused', current: 'complete' });
+    expect(planUpdate(entry({ status: 'complete' }), { status: 'active', description: 'again' })).toMatchObject({ outcome: 'refused', current: 'complete' });
   });
 
   it('mergeMetadata without a patch returns the stored object', () => {

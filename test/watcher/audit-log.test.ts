@@ -22,7 +22,7 @@ function entryOf(name: FixtureName): AuditLogEntry {
 
 function eventOf(name: FixtureName): DeployEvent {
   const result = toDeployEvent(entryOf(name));
-  if (!result.ok) throw new Error(`${name} was skipped: ${result.reason}`);
+  if (result.outcome === 'skipped') throw new Error(`${name} was skipped: ${result.reason}`);
   return result.event;
 }
 
@@ -260,29 +260,29 @@ describe('toDeployEvent: the table of other cases', () => {
     {
       name: 'v1 CreateService is a deploy',
       change: (e) => ((e.protoPayload as Record<string, unknown>).methodName = 'google.cloud.run.v1.Services.CreateService'),
-      expect: (r) => expect(r.ok && r.event.metadata.method).toBe('google.cloud.run.v1.Services.CreateService'),
+      expect: (r) => expect(r.outcome === 'deploy' && r.event.metadata.method).toBe('google.cloud.run.v1.Services.CreateService'),
     },
     {
       name: 'another Cloud Run method (DeleteService) is skipped',
       change: (e) => ((e.protoPayload as Record<string, unknown>).methodName = 'google.cloud.run.v1.Services.DeleteService'),
-      expect: (r) => expect(r).toEqual({ ok: false, reason: 'method google.cloud.run.v1.Services.DeleteService is not a deploy' }),
+      expect: (r) => expect(r).toEqual({ outcome: 'skipped', reason: 'method google.cloud.run.v1.Services.DeleteService is not a deploy' }),
     },
     {
       name: 'a log that is neither activity nor system_event is skipped',
       change: (e) => (e.logName = 'projects/vitana-dev/logs/cloudaudit.googleapis.com%2Fdata_access'),
-      expect: (r) => expect(r.ok).toBe(false),
+      expect: (r) => expect(r.outcome).toBe('skipped'),
     },
     {
       name: 'status code 0 is not an error',
       change: (e) => ((e.protoPayload as Record<string, unknown>).status = { code: 0, message: '' }),
-      expect: (r) => expect(r.ok && r.event.status).toBe('in_progress'),
+      expect: (r) => expect(r.outcome === 'deploy' && r.event.status).toBe('in_progress'),
     },
     {
       name: 'status code 10 (conflict) is a failure with the message',
       change: (e) => ((e.protoPayload as Record<string, unknown>).status = { code: 10, message: 'conflict' }),
       expect: (r) => {
-        expect(r.ok && r.event.status).toBe('failure');
-        expect(r.ok && r.event.metadata.error).toEqual({ code: 10, message: 'conflict' });
+        expect(r.outcome === 'deploy' && r.event.status).toBe('failure');
+        expect(r.outcome === 'deploy' && r.event.metadata.error).toEqual({ code: 10, message: 'conflict' });
       },
     },
     {
@@ -293,10 +293,10 @@ describe('toDeployEvent: the table of other cases', () => {
         delete labels.vt_layer;
       },
       expect: (r) => {
-        expect(r.ok && r.event.vtid).toBeUndefined();
-        expect(r.ok && r.event.metadata.vtidLabel).toBe('none');
-        expect(r.ok && r.event.layer).toBeUndefined();
-        expect(r.ok && r.event.module).toBe('GATEWAY');
+        expect(r.outcome === 'deploy' && r.event.vtid).toBeUndefined();
+        expect(r.outcome === 'deploy' && r.event.metadata.vtidLabel).toBe('none');
+        expect(r.outcome === 'deploy' && r.event.layer).toBeUndefined();
+        expect(r.outcome === 'deploy' && r.event.module).toBe('GATEWAY');
       },
     },
     {
@@ -305,18 +305,18 @@ describe('toDeployEvent: the table of other cases', () => {
         const labels = (e.protoPayload as any).request.service.metadata.labels;
         delete labels.vtid;
       },
-      expect: (r) => expect(r.ok && r.event.vtid).toBe('VTID-2026-0042'),
+      expect: (r) => expect(r.outcome === 'deploy' && r.event.vtid).toBe('VTID-2026-0042'),
     },
     {
       name: 'no principalEmail and no lastModifier: no actor',
       change: (e) => delete (e.protoPayload as Record<string, unknown>).authenticationInfo,
-      expect: (r) => expect(r.ok && 'actor' in r.event).toBe(false),
+      expect: (r) => expect(r.outcome === 'deploy' && 'actor' in r.event).toBe(false),
     },
     {
       name: 'service and region come from resourceName and labels when resource labels are missing',
       change: (e) => delete (e as Record<string, unknown>).resource,
       expect: (r) => {
-        expect(r.ok && [r.event.metadata.service, r.event.metadata.region, r.event.metadata.project]).toEqual([
+        expect(r.outcome === 'deploy' && [r.event.metadata.service, r.event.metadata.region, r.event.metadata.project]).toEqual([
           'vitana-gateway',
           'us-central1',
           'vitana-dev',
@@ -337,24 +337,24 @@ describe('toDeployEvent: the table of other cases', () => {
     entry.operation = { id: 'op-1', producer: 'run.googleapis.com', last: true };
     entry.insertId = 'v2-last';
     const result = toDeployEvent(decodeLogEntry(entry));
-    expect(result.ok && result.event.status).toBe('success');
-    expect(result.ok && result.event.metadata.operation).toEqual({ id: 'op-1', first: false, last: true });
+    expect(result.outcome === 'deploy' && result.event.status).toBe('success');
+    expect(result.outcome === 'deploy' && result.event.metadata.operation).toEqual({ id: 'op-1', first: false, last: true });
   });
 
   it('system events: Ready=Unknown and other messages are skipped; conditions are read when there is no message', () => {
     const unknown = structuredClone(fixture('system-event-ready-true'));
     (unknown.protoPayload as any).status.message = 'Ready condition status changed to Unknown for Service vitana-gateway.';
-    expect(toDeployEvent(decodeLogEntry(unknown))).toEqual({ ok: false, reason: 'Ready condition is Unknown (still rolling out)' });
+    expect(toDeployEvent(decodeLogEntry(unknown))).toEqual({ outcome: 'skipped', reason: 'Ready condition is Unknown (still rolling out)' });
 
     const other = structuredClone(fixture('system-event-ready-true'));
     (other.protoPayload as any).status.message = 'Revision vitana-gateway-00001-aaa was deleted.';
-    expect(toDeployEvent(decodeLogEntry(other)).ok).toBe(false);
+    expect(toDeployEvent(decodeLogEntry(other)).outcome).toBe('skipped');
 
     const noMessage = structuredClone(fixture('system-event-ready-false'));
     delete (noMessage.protoPayload as any).status;
     const result = toDeployEvent(decodeLogEntry(noMessage));
-    expect(result.ok && result.event.status).toBe('failure');
-    expect(result.ok && result.event.metadata.condition).toEqual({
+    expect(result.outcome === 'deploy' && result.event.status).toBe('failure');
+    expect(result.outcome === 'deploy' && result.event.metadata.condition).toEqual({
       type: 'Ready',
       status: 'False',
       message: (fixture('system-event-ready-false').protoPayload as any).response.status.conditions[0].message,
@@ -368,14 +368,14 @@ describe('toDeployEvent: the table of other cases', () => {
     payload.response.status.latestReadyRevisionName = 'vitana-gateway-00041-zut';
     payload.response.status.latestCreatedRevisionName = 'vitana-gateway-00042-abc';
     const result = toDeployEvent(decodeLogEntry(entry));
-    expect(result.ok && [result.event.status, result.event.metadata.revision]).toEqual(['failure', 'vitana-gateway-00042-abc']);
+    expect(result.outcome === 'deploy' && [result.event.status, result.event.metadata.revision]).toEqual(['failure', 'vitana-gateway-00042-abc']);
   });
 
   it('a very long service name keeps the title within the gateway limit', () => {
     const entry = structuredClone(fixture('v1-create-service-no-vtid'));
     entry.resource = { type: 'cloud_run_revision', labels: { service_name: 'x'.repeat(600), location: 'us-central1', project_id: 'p' } };
     const result = toDeployEvent(decodeLogEntry(entry));
-    expect(result.ok && result.event.title.length).toBe(500);
+    expect(result.outcome === 'deploy' && result.event.title.length).toBe(500);
   });
 });
 
@@ -390,7 +390,7 @@ describe('decoding what the client returns', () => {
         protoPayload: wire.protoPayload,
       };
       expect((clientShape.protoPayload as { type_url: string }).type_url).toBe(AUDIT_LOG_TYPE_URL);
-      expect(toDeployEvent(decodeLogEntry(clientShape))).toEqual({ ok: true, event: EXPECTED[name] });
+      expect(toDeployEvent(decodeLogEntry(clientShape))).toEqual({ outcome: 'deploy', event: EXPECTED[name] });
     }
   });
 

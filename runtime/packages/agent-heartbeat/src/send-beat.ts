@@ -11,9 +11,10 @@ export interface BeatBody {
   intervalMs: number;
 }
 
+/** Tagged by `outcome`, as every outcome union of the repository is; `kind` is the HeartbeatError kind. */
 export type BeatOutcome =
-  | { ok: true; report: BeatReport }
-  | { ok: false; kind: HeartbeatErrorKind; message: string; status: number | null; code: string | null; retryAfterMs: number | null };
+  | { outcome: 'sent'; report: BeatReport }
+  | { outcome: 'failed'; kind: HeartbeatErrorKind; message: string; status: number | null; code: string | null; retryAfterMs: number | null };
 
 export interface BeatRequest {
   url: string;
@@ -63,7 +64,7 @@ export async function sendBeat(request: BeatRequest): Promise<BeatOutcome> {
       signal: AbortSignal.timeout(request.timeoutMs),
     });
   } catch (error) {
-    return { ok: false, kind: 'network', message: describeNetworkError(error), status: null, code: null, retryAfterMs: null };
+    return { outcome: 'failed', kind: 'network', message: describeNetworkError(error), status: null, code: null, retryAfterMs: null };
   }
   let payload: unknown = null;
   try {
@@ -71,13 +72,13 @@ export async function sendBeat(request: BeatRequest): Promise<BeatOutcome> {
   } catch {
     // A proxy's HTML error page or a cut connection: the status says enough.
   }
-  if (response.ok) return { ok: true, report: reportFrom(payload, request.body) };
+  if (response.ok) return { outcome: 'sent', report: reportFrom(payload, request.body) };
   const error = record(record(payload).error);
   const code = typeof error.code === 'string' ? error.code : null;
   const message = `gateway answered ${response.status}${typeof error.message === 'string' ? `: ${error.message}` : ''}`;
   const transient = response.status >= 500 || response.status === 408 || response.status === 429;
   return {
-    ok: false,
+    outcome: 'failed',
     kind: transient ? 'unavailable' : 'rejected',
     message,
     status: response.status,

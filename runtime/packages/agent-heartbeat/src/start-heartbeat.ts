@@ -106,7 +106,7 @@ export function startHeartbeat(options: HeartbeatOptions): HeartbeatHandle {
       fetch: settings.fetch,
     });
 
-  const fail = (outcome: Extract<BeatOutcome, { ok: false }>, retryInMs: number | null, isStopping: boolean) =>
+  const fail = (outcome: Extract<BeatOutcome, { outcome: 'failed' }>, retryInMs: number | null, isStopping: boolean) =>
     notify(
       options.onError,
       new HeartbeatError(outcome.kind, outcome.message, {
@@ -121,7 +121,7 @@ export function startHeartbeat(options: HeartbeatOptions): HeartbeatHandle {
   /** Sends one beat and returns when the next one is due. */
   const beatOnce = async (): Promise<number> => {
     const outcome = await post('online', settings.requestTimeoutMs);
-    if (outcome.ok) {
+    if (outcome.outcome === 'sent') {
       consecutiveFailures = 0;
       notify(options.onBeat, outcome.report);
       return settings.intervalMs;
@@ -178,13 +178,13 @@ export function startHeartbeat(options: HeartbeatOptions): HeartbeatHandle {
       // stream shows the agent taking the task before it stops. The stop beat carries it anyway.
       changedWhileInFlight = false;
       const outcome = await post('online', Math.min(settings.requestTimeoutMs, Math.max(1_000, deadline - Date.now())));
-      if (outcome.ok) notify(options.onBeat, outcome.report);
+      if (outcome.outcome === 'sent') notify(options.onBeat, outcome.report);
     }
     for (let attempt = 1; ; attempt++) {
       // Always one real attempt, even when waiting for the beat in flight used the whole budget.
       const timeoutMs = Math.min(settings.requestTimeoutMs, Math.max(1_000, deadline - Date.now()));
       const outcome = await post('stopped', timeoutMs);
-      if (outcome.ok) {
+      if (outcome.outcome === 'sent') {
         notify(options.onBeat, outcome.report);
         return;
       }
