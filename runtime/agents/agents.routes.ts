@@ -28,7 +28,7 @@ export const heartbeat = createRoute({
   method: 'post',
   path: HEARTBEAT_PATH,
   tags: ['Agents'],
-  summary: 'An agent says it is alive and which task it is on (runtime/heartbeat sends these)',
+  summary: 'An agent says it is alive and which task it is on (the @vitana/agent-heartbeat client sends these)',
   security: BEARER,
   middleware: [authenticate('write'), readJsonBody(HEARTBEAT_MAX_BYTES)] as const,
   request: { body: { required: true, content: { 'application/json': { schema: HeartbeatBodySchema } } } },
