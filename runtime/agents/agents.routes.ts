@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { HEARTBEAT_PATH } from '@vitana/agent-heartbeat/wire';
 import type { Database } from '../core/database.js';
 import type { BatchedTransactions } from '../db/batched-transactions.js';
-import { authenticate } from '../http/auth.js';
+import { AccessTokenQuerySchema, authenticate } from '../http/auth.js';
 import type { FeatureEnv } from '../http/env.js';
 import { readJsonBody } from '../http/read-body.js';
 import { authErrors, BEARER, bodyErrors, errorResponse, jsonResponse } from '../http/router.js';
@@ -51,7 +51,7 @@ export const list = createRoute({
   security: BEARER,
   middleware: [authenticate('read')] as const,
   request: {
-    query: z.object({ access_token: z.string().optional().openapi({ description: 'Bearer token for clients that cannot set headers.' }) }),
+    query: z.object({ access_token: AccessTokenQuerySchema }),
   },
   responses: { 200: jsonResponse('Agents by name.', AgentListSchema), ...authErrors },
 });

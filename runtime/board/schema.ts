@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { EventStatusSchema } from '../events/schema.js';
+import { AccessTokenQuerySchema } from '../http/auth.js';
 
 /** The zod schemas of GET /api/v1/oasis/board. */
 
@@ -14,7 +15,7 @@ export const BoardQuerySchema = z.object({
   module: filter('Only rows whose latest attempt has this module.'),
   status: EventStatusSchema.optional().openapi({ description: 'Only rows whose latest attempt or latest outcome has this status (`failure`: what is red).' }),
   days: z.coerce.number().int().min(1).max(BOARD_MAX_DAYS).default(14).openapi({ description: 'How far back to look for runs and rollouts.' }),
-  access_token: z.string().optional().openapi({ description: 'Bearer token for clients that cannot set headers.' }),
+  access_token: AccessTokenQuerySchema,
 });
 
 const BoardRowSchema = z

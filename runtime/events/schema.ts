@@ -3,6 +3,7 @@ import { UNSET_VTID } from '@vitana/vtid';
 import { EVENT_ACTOR_MAX_LENGTH, EVENT_TITLE_MAX_LENGTH, LAYER_MAX_LENGTH } from './bounds.js';
 import { JsonObjectSchema, StorableJsonObjectSchema, StorableTimestampSchema as TimestampSchema, storableText, vtidOr, vtidOrMessage } from '../core/schemas.js';
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../core/storable.js';
+import { AccessTokenQuerySchema } from '../http/auth.js';
 
 /** The zod schemas of the OASIS event API: they validate requests and generate the OpenAPI document. */
 
@@ -102,7 +103,7 @@ export const EventQuerySchema = EventFilterSchema.extend({
   offset: z.coerce.number().int().min(0).max(100_000).default(0),
   before: positiveInt.optional().openapi({ description: 'Keyset cursor: the nextCursor of the previous page.' }),
   include: z.enum(['payload']).optional(),
-  access_token: z.string().optional().openapi({ description: 'Bearer token for clients that cannot set headers.' }),
+  access_token: AccessTokenQuerySchema,
 });
 export type EventQuery = z.infer<typeof EventQuerySchema>;
 

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { EventFilterSchema } from '../events/schema.js';
+import { AccessTokenQuerySchema } from '../http/auth.js';
 
 /** The zod schemas of GET /api/v1/devhub/feed: they validate requests and generate the OpenAPI document. */
 
@@ -9,7 +10,7 @@ export const FeedQuerySchema = EventFilterSchema.extend({
   lastEventId: eventId.optional().openapi({
     description: 'Replay every event after this id, then go live. The Last-Event-ID header wins when both are given.',
   }),
-  access_token: z.string().optional().openapi({ description: 'Bearer token for EventSource, which cannot set headers.' }),
+  access_token: AccessTokenQuerySchema.openapi({ description: 'Bearer token for EventSource, which cannot set headers.' }),
 });
 
 export const FeedHeadersSchema = z.object({

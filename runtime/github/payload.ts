@@ -56,7 +56,7 @@ export function shortRef(ref: string | null): string | null {
 }
 
 // PostgreSQL cannot store U+0000 in text or jsonb, nor an unpaired UTF-16 surrogate in jsonb (see
-// events/storable.ts). Both can only arrive as JSON escapes (`\u0000`, `\ud83d`): TextDecoder already
+// core/storable.ts). Both can only arrive as JSON escapes (`\u0000`, `\ud83d`): TextDecoder already
 // replaced invalid raw bytes, so text without such an escape needs no scan.
 const UNSTORABLE_ESCAPE = /\\u(0000|d[89a-f][0-9a-f]{2})/i;
 

@@ -1,3 +1,4 @@
+import { z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { verify } from 'hono/jwt';
 import { decodeHeader } from 'hono/utils/jwt/jwt';
@@ -74,6 +75,12 @@ export function callerFromClaims(claims: Record<string, unknown>): Caller | null
   }
   return null;
 }
+
+/**
+ * The `access_token` query parameter every read route documents: reads may carry the token in the
+ * query string, because a browser's EventSource cannot set headers (bearerToken below reads it).
+ */
+export const AccessTokenQuerySchema = z.string().optional().openapi({ description: 'Bearer token for clients that cannot set headers.' });
 
 function bearerToken(c: Context, access: Access): string | null {
   const header = c.req.header('authorization');

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { authenticate } from './auth.js';
+import { AccessTokenQuerySchema, authenticate } from './auth.js';
 import type { AppEnv, AppVariables } from './env.js';
 import { errorResponse, jsonResponse } from './router.js';
 
@@ -31,7 +31,7 @@ export function healthRouteAccess<T extends z.ZodType>(details: T, description: 
     // OpenAPI: no token at all, or a bearer token (which then must be valid).
     security: [{}, { bearerAuth: [] }] as Array<Record<string, string[]>>,
     middleware: identifyCaller(),
-    request: { query: z.object({ access_token: z.string().optional().openapi({ description: 'Bearer token for clients that cannot set headers.' }) }) },
+    request: { query: z.object({ access_token: AccessTokenQuerySchema }) },
     responses: {
       200: jsonResponse(description, z.union([details, BareHealthSchema])),
       // Only a token that was sent can be refused.

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { JsonObjectSchema, LedgerVtidSchema, StorableJsonObjectSchema, storableText } from '../core/schemas.js';
 import { LEDGER_STATUSES } from './transitions.js';
+import { AccessTokenQuerySchema } from '../http/auth.js';
 
 /** The zod schemas of the VTID ledger API: they validate requests and generate the OpenAPI document. */
 
@@ -57,11 +58,10 @@ export const VtidParamsSchema = z.object({
   vtid: LedgerVtidSchema.openapi({ param: { name: 'vtid', in: 'path' }, example: 'VTID-2026-0001' }),
 });
 
-const accessToken = z.string().optional().openapi({ description: 'Bearer token for clients that cannot set headers.' });
 
 export const GetVtidQuerySchema = z.object({
   include: z.enum(['children']).optional().openapi({ description: '`children` adds the direct subtasks (oldest first).' }),
-  access_token: accessToken,
+  access_token: AccessTokenQuerySchema,
 });
 
 /** A ledger entry with its direct subtasks (only with include=children). */
@@ -82,7 +82,7 @@ export const ListVtidQuerySchema = z.object({
   parentVtid: LedgerVtidSchema.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
   before: z.coerce.number().int().min(1).optional().openapi({ description: 'Keyset cursor: the nextCursor of the previous page.' }),
-  access_token: accessToken,
+  access_token: AccessTokenQuerySchema,
 });
 export type ListVtidQuery = z.infer<typeof ListVtidQuerySchema>;
 

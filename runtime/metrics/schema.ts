@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { MAX_WINDOW_DAYS } from './window.js';
+import { AccessTokenQuerySchema } from '../http/auth.js';
 
 /** The zod schemas of GET /api/v1/oasis/metrics: they validate the request and generate the OpenAPI document. */
 
@@ -13,7 +14,7 @@ export const MetricsQuerySchema = z.object({
   repo: filter('Only deployments whose VTID has a change (pull request or push) in this repository, `owner/name`.'),
   layer: filter('Only deployments of this layer (the `vt_layer` label or the family id).'),
   module: filter('Only deployments of this module (the `vt_module` label or the family id): the per-team split.'),
-  access_token: z.string().optional().openapi({ description: 'Bearer token for clients that cannot set headers.' }),
+  access_token: AccessTokenQuerySchema,
 });
 
 const day = z.string().openapi({ example: '2026-03-02', description: 'A UTC day.' });

@@ -2,7 +2,7 @@ import type { Logger } from '../core/log.js';
 
 /**
  * SIGTERM (Cloud Run scaling in or deploying) and SIGINT (Ctrl-C) run the service's graceful
- * shutdown once, then exit 0; a failing shutdown exits 1. Shared by the gateway and the watcher.
+ * shutdown once, then exit 0; a failing shutdown exits 1. Shared by the gateway, the watcher and the reconciler.
  *
  * The listeners stay for the whole shutdown: a signal that arrives while it runs is logged and
  * ignored. One Ctrl-C often arrives more than once (the terminal signals the whole process group, and

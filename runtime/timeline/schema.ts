@@ -3,6 +3,7 @@ import { EventStatusSchema, OasisEventSchema } from '../events/schema.js';
 import { LedgerEntrySchema } from '../ledger/schema.js';
 import { AnyVtidSchema } from '../core/schemas.js';
 import { PHASES } from './steps.js';
+import { AccessTokenQuerySchema } from '../http/auth.js';
 
 /** The zod schemas of GET /vtid/{vtid}/timeline: they validate the request and generate the OpenAPI document. */
 
@@ -11,7 +12,7 @@ export const TimelineParamsSchema = z.object({
 });
 
 export const TimelineQuerySchema = z.object({
-  access_token: z.string().optional().openapi({ description: 'Bearer token for clients that cannot set headers.' }),
+  access_token: AccessTokenQuerySchema,
 });
 
 const timestamp = z.string().openapi({ format: 'date-time' });

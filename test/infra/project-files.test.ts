@@ -94,10 +94,6 @@ describe('Pulumi.dev.yaml', () => {
   });
 });
 
-// What the image does (its stages' COPY and RUN, its ENV, CMD, USER and HEALTHCHECK) is proven by
-// carrying the Dockerfile out: test/gateway/bundle.test.ts (test/helpers/image.ts). What is left here
-// cannot be exercised without a Docker engine: the base image, and npm ci's silence about a missing
-// workspace manifest.
 describe('runtime/Dockerfile', () => {
   // What the image does (each stage's COPY and RUN, its ENV, CMD, USER and HEALTHCHECK, the workspace
   // links its npm ci makes) is proven by carrying the Dockerfile out: test/gateway/bundle.test.ts
@@ -112,10 +108,10 @@ describe('the build context (.dockerignore) and .gitignore', () => {
   const files = trackedFiles(root);
   const sent = files.filter((f) => !isIgnored(patterns, f));
   /** What runtime/Dockerfile copies from the context: the sources of every COPY without --from. */
-  const copied = read('runtime/Dockerfile')
-    .split('\n')
-    .filter((l) => /^COPY /.test(l) && !l.includes('--from='))
-    .flatMap((l) => l.replace(/^COPY\s+/, '').split(/\s+/).slice(0, -1));
+  const copied = readDockerfile()
+    .flatMap((stage) => stage.instructions)
+    .filter((i) => i.op === 'COPY' && !i.args.startsWith('--from='))
+    .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
 
   it('keeps the credentials google-github-actions/auth writes into the workspace out of the image and of git', () => {
     for (const file of ['gha-creds-0123456789abcdef.json', 'runtime/gha-creds-1.json', 'migrations/gha-creds-x.json']) {
