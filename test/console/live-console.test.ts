@@ -272,12 +272,32 @@ describe.skipIf(!HAS_CHROMIUM)(TITLE, () => {
       // keepalive interval) may still be on its way. An event behind it on screen proves it arrived.
       const first = await ingest(gw.url, gw.serviceToken, { source: 'agent.builder', kind: 'before-stall', vtid: 'VTID-2026-0042' });
       await row(page, first).waitFor({ state: 'attached', timeout: 5_000 });
+      // The page reconnects the moment it declares the stream dead, and the new stream opens at once
+      // (only the old connection is frozen), so OFFLINE may show for a few milliseconds only: too short
+      // for polling the badge to see. The page itself records every text the badge takes.
+      await page.evaluate(() => {
+        const badge = document.getElementById('badge')!;
+        const seen: string[] = [];
+        (window as unknown as { badgeTexts: string[] }).badgeTexts = seen;
+        new MutationObserver(() => seen.push(badge.textContent ?? '')).observe(badge, { childList: true, characterData: true, subtree: true });
+      });
+      const badgeTexts = () => page.evaluate(() => (window as unknown as { badgeTexts: string[] }).badgeTexts);
       proxy.freezeOpenConnections();
-      // Silence for two keepalive intervals (plus slack) must not pass for LIVE.
+      // Silence for two keepalive intervals (plus slack) must not pass for LIVE: OFFLINE, then LIVE again.
       // Generous waits: the page decides within ~6 s, but a loaded two-core machine can delay Chromium.
-      const debug = async (e: unknown) => { console.log('console state when the badge did not change:', await page.evaluate(() => [document.getElementById('badge')?.textContent, document.getElementById('badge')?.title, document.getElementById('notice')?.textContent, document.visibilityState])); throw e; };
-      await waitForBadge(page, 'OFFLINE', 40_000).catch(debug);
-      await waitForBadge(page, 'LIVE', 40_000).catch(debug);
+      await page.waitForFunction(
+        () => {
+          const seen = (window as unknown as { badgeTexts: string[] }).badgeTexts;
+          const offline = seen.indexOf('OFFLINE');
+          return offline >= 0 && seen.lastIndexOf('LIVE') > offline;
+        },
+        undefined,
+        { timeout: 60_000, polling: 100 },
+      ).catch(async (e: unknown) => {
+        console.log('badge texts seen after the freeze:', await badgeTexts());
+        throw e;
+      });
+      expect(await badge(page)).toBe('LIVE');
       const id = await ingest(gw.url, gw.serviceToken, { source: 'agent.builder', kind: 'after-stall', vtid: 'VTID-2026-0042' });
       await row(page, id).waitFor({ state: 'attached', timeout: 5_000 });
       await context.close();
