@@ -37,7 +37,7 @@ export interface GatewayClientOptions {
 }
 
 const ErrorBodySchema = z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) });
-const IngestBodySchema = z.object({ ok: z.literal(true), id: z.number(), duplicate: z.boolean().optional() });
+const IngestAnswerSchema = z.object({ ok: z.literal(true), id: z.number(), duplicate: z.boolean().optional() });
 const EventListSchema = z.object({
   ok: z.literal(true),
   data: z.array(z.object({ id: z.number(), ts: z.string() }).loose()),
@@ -102,7 +102,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
     async ingest(event) {
       const { status, body } = await call('POST', '/events/ingest', event);
       if (status === 200 || status === 201) {
-        const parsed = IngestBodySchema.safeParse(body);
+        const parsed = IngestAnswerSchema.safeParse(body);
         if (!parsed.success) throw new GatewayError('gateway answered POST /events/ingest with an unexpected body', status);
         return { outcome: parsed.data.duplicate ? 'duplicate' : 'created', id: parsed.data.id };
       }
