@@ -89,10 +89,13 @@ const SEAMS = [
 const DOMAIN_MODULES = [
   'runtime/core/caller.ts',
   'runtime/core/object.ts',
+  'runtime/core/outcome.ts',
+  'runtime/core/refusal.ts',
   'runtime/core/storable.ts',
   'runtime/core/text.ts',
   'runtime/events/bounds.ts',
   'runtime/events/new-event.ts',
+  'runtime/events/page.ts',
   'runtime/events/position.ts',
   'runtime/github/body.ts',
   'runtime/github/describe.ts',
@@ -107,6 +110,7 @@ const DOMAIN_MODULES = [
   'runtime/feed/audience.ts',
   'runtime/feed/frames.ts',
   'runtime/agents/agent-events.ts',
+  'runtime/agents/beat.ts',
   'runtime/agents/coalesce.ts',
   'runtime/agents/state.ts',
   'runtime/timeline/event-times.ts',
@@ -119,8 +123,11 @@ const DOMAIN_MODULES = [
   'runtime/watcher/proto.ts',
   'runtime/reconciler/credential-rules.ts',
   'runtime/reconciler/decide.ts',
+  'runtime/reconciler/feed-events.ts',
   'runtime/reconciler/hooks.ts',
   'runtime/packages/vtid/src/index.ts',
+  'runtime/packages/agent-heartbeat/src/backoff.ts',
+  'runtime/packages/agent-heartbeat/src/task.ts',
   'runtime/packages/agent-heartbeat/src/wire.ts',
 ];
 
