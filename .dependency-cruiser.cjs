@@ -26,7 +26,8 @@ const ruleText = (name) => {
 
 /**
  * "from may import only these places" for a layer: anything else in the repository is a violation;
- * npm packages, node built-ins and the workspace packages are not layers.
+ * npm packages and node built-ins are not layers, and of the workspace packages only LAYER_PACKAGES
+ * may be used (by name: packages-by-name-only).
  * @param {string} name @param {string} folder @param {string[]} mayUse
  */
 function onlyUses(name, folder, mayUse) {
@@ -34,7 +35,7 @@ function onlyUses(name, folder, mayUse) {
     ...ruleText(name),
     from: { path: under(folder) },
     to: {
-      pathNot: [under(folder), ...mayUse.map(under), under(layering.PACKAGES), OUTSIDE_THE_REPOSITORY],
+      pathNot: [under(folder), ...mayUse.map(under), ...layering.LAYER_PACKAGES.map(place), OUTSIDE_THE_REPOSITORY],
       dependencyTypesNot: /** @type {const} */ (['core']),
       couldNotResolve: false,
     },
@@ -62,6 +63,15 @@ const forbiddenForDomain = Object.values(layering.DOMAIN_FORBIDDEN_IMPORTS).flat
 ]);
 
 const heartbeatCode = layering.HEARTBEAT_FOLDERS.map(under);
+
+/**
+ * How dependency-cruiser marks an import made by a package's name: through tsconfig `paths` (how the
+ * repository resolves @vitana/… to the sources), or through the npm workspace link. A relative
+ * import of the same file is only `local`.
+ */
+const BY_PACKAGE_NAME = /** @type {const} */ (['aliased-tsconfig-paths', 'aliased-workspace']);
+/** One workspace package's folder, captured so `to` can name "a package other than this one" as $1. */
+const ONE_PACKAGE = `^(${escape(layering.PACKAGES)}/[^/]+)/`;
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -104,6 +114,17 @@ module.exports = {
       ...ruleText('packages-stand-alone'),
       from: { path: under(layering.PACKAGES) },
       to: { pathNot: [under(layering.PACKAGES), OUTSIDE_THE_REPOSITORY], dependencyTypesNot: ['core'], couldNotResolve: false },
+    },
+    {
+      ...ruleText('packages-by-name-only'),
+      from: { pathNot: under(layering.PACKAGES) },
+      to: { path: under(layering.PACKAGES), dependencyTypesNot: BY_PACKAGE_NAME },
+    },
+    {
+      // The same between packages: each is installed on its own, so one reaches another by its name.
+      ...ruleText('packages-by-name-only'),
+      from: { path: ONE_PACKAGE },
+      to: { path: under(layering.PACKAGES), pathNot: '^$1/', dependencyTypesNot: BY_PACKAGE_NAME },
     },
     // Only cycles that exist at run time: type-only imports are erased by the compiler.
     { ...ruleText('no-circular'), from: {}, to: { circular: true, dependencyTypesNot: ['type-only'], viaOnly: { dependencyTypesNot: ['type-only'] } } },

@@ -10,11 +10,19 @@
 /** The folders every feature stands on; core itself uses no other runtime folder. */
 const CORE = 'runtime/core';
 
+/** Why a platform layer knows no feature (each layer's own reason for what it may use follows it). */
+const PLATFORM_WHY = 'a platform layer serves every feature, so it knows none of them, nor the composition root';
+
 /** Platform layers: infrastructure a feature uses, each allowed to use only the layers listed. */
 const PLATFORM_LAYERS = [
-  { folder: 'runtime/db', mayUse: [CORE], rule: 'db-uses-only-core' },
-  { folder: 'runtime/http', mayUse: [CORE, 'runtime/db'], rule: 'http-uses-only-core-and-db' },
-  { folder: 'runtime/service', mayUse: [CORE], rule: 'service-uses-only-core' },
+  { folder: 'runtime/db', mayUse: [CORE], rule: 'db-uses-only-core', why: PLATFORM_WHY },
+  {
+    folder: 'runtime/http',
+    mayUse: [CORE, 'runtime/db'],
+    rule: 'http-uses-only-core-and-db',
+    why: `${PLATFORM_WHY}; it uses db because its errors are answers: on-error.ts and write-errors.ts map the database's outage and the write budget's timeouts to 503s`,
+  },
+  { folder: 'runtime/service', mayUse: [CORE], rule: 'service-uses-only-core', why: PLATFORM_WHY },
 ];
 
 /** Feature folders (runtime/<name>/): they use core, db and http, and each other only through SEAMS. */
@@ -47,6 +55,13 @@ const VTID_GRAMMAR = ['runtime/packages/vtid'];
 
 /** npm workspace packages: installable on their own, so they use only each other. */
 const PACKAGES = 'runtime/packages';
+
+/**
+ * The workspace packages core and the platform layers may use: the VTID grammar (core's VTID
+ * schemas are built on it). Not the heartbeat client, nor its wire constants: those are the contract
+ * between the client and the agents feature, which imports `@vitana/agent-heartbeat/wire` itself.
+ */
+const LAYER_PACKAGES = VTID_GRAMMAR;
 
 /**
  * The deliberate, named seams between features: `from` may import the module `to`
@@ -89,10 +104,13 @@ const SEAMS = [
 const DOMAIN_MODULES = [
   'runtime/core/caller.ts',
   'runtime/core/object.ts',
+  'runtime/core/outcome.ts',
+  'runtime/core/refusal.ts',
   'runtime/core/storable.ts',
   'runtime/core/text.ts',
   'runtime/events/bounds.ts',
   'runtime/events/new-event.ts',
+  'runtime/events/page.ts',
   'runtime/events/position.ts',
   'runtime/github/body.ts',
   'runtime/github/describe.ts',
@@ -107,6 +125,7 @@ const DOMAIN_MODULES = [
   'runtime/feed/audience.ts',
   'runtime/feed/frames.ts',
   'runtime/agents/agent-events.ts',
+  'runtime/agents/beat.ts',
   'runtime/agents/coalesce.ts',
   'runtime/agents/state.ts',
   'runtime/timeline/event-times.ts',
@@ -119,8 +138,11 @@ const DOMAIN_MODULES = [
   'runtime/watcher/proto.ts',
   'runtime/reconciler/credential-rules.ts',
   'runtime/reconciler/decide.ts',
+  'runtime/reconciler/feed-events.ts',
   'runtime/reconciler/hooks.ts',
   'runtime/packages/vtid/src/index.ts',
+  'runtime/packages/agent-heartbeat/src/backoff.ts',
+  'runtime/packages/agent-heartbeat/src/task.ts',
   'runtime/packages/agent-heartbeat/src/wire.ts',
 ];
 
@@ -160,14 +182,14 @@ const RULES = [
   {
     name: 'core-uses-no-feature',
     tool: 'dependency-cruiser',
-    forbids: 'runtime/core/ importing anything in the repository but runtime/core/ (and runtime/packages/)',
-    why: 'core is what every feature stands on: if it used a feature, that feature would be everyone\'s',
+    forbids: `runtime/core/ importing anything in the repository but runtime/core/ (and the VTID grammar, ${LAYER_PACKAGES.map((f) => `${f}/`).join(', ')})`,
+    why: "core is what every feature stands on: if it used a feature (or the heartbeat client, the agents feature's counterpart), that feature would be everyone's",
   },
   ...PLATFORM_LAYERS.map((layer) => ({
     name: layer.rule,
     tool: 'dependency-cruiser',
-    forbids: `${layer.folder}/ importing anything in the repository but ${[layer.folder, ...layer.mayUse].map((f) => `${f}/`).join(', ')} (and runtime/packages/)`,
-    why: 'a platform layer serves every feature, so it knows none of them, nor the composition root',
+    forbids: `${layer.folder}/ importing anything in the repository but ${[layer.folder, ...layer.mayUse].map((f) => `${f}/`).join(', ')} (and the VTID grammar, ${LAYER_PACKAGES.map((f) => `${f}/`).join(', ')})`,
+    why: layer.why,
   })),
   {
     name: 'no-feature-internals',
@@ -193,7 +215,10 @@ const RULES = [
     forbids:
       `a domain module importing ${Object.entries(DOMAIN_FORBIDDEN_IMPORTS).map(([concern, kinds]) => `${concern} (${describeImports(kinds)})`).join(', ')}; ` +
       'or a value (not type-only) import of a runtime module that is not a domain module',
-    why: 'pure logic is tested with plain values and cannot stall or fail on I/O; type-only imports of core/database.ts are fine (core, and erased)',
+    why:
+      'pure logic is tested with plain values and cannot stall or fail on I/O; the http, database and clock imports are refused even type-only ' +
+      '(a domain module does not name hono\'s types), while a type-only import of any other runtime module is allowed: the compiler erases it, ' +
+      "so nothing is loaded (that is how a domain module names a repository's row type or core's Database interface)",
   },
   {
     name: 'domain-clock',
@@ -220,6 +245,12 @@ const RULES = [
     why: 'a workspace package is installed on its own: what it imports must be packed with it',
   },
   {
+    name: 'packages-by-name-only',
+    tool: 'dependency-cruiser',
+    forbids: `a module outside a package of ${PACKAGES}/ importing a file of that package other than by the package's name (@vitana/…, which resolves through tsconfig \`paths\` to what the package's \`exports\` publish)`,
+    why: 'a relative path reaches past the exports into a package\'s internals, and breaks where the package is installed from its tarball',
+  },
+  {
     name: 'no-circular',
     tool: 'dependency-cruiser',
     forbids: 'import cycles of values (a cycle through a type-only import is erased by the compiler, so it is allowed)',
@@ -242,6 +273,7 @@ module.exports = {
   HEARTBEAT_FOLDERS,
   VTID_GRAMMAR,
   PACKAGES,
+  LAYER_PACKAGES,
   SEAMS,
   DOMAIN_MODULES,
   DOMAIN_FORBIDDEN_IMPORTS,

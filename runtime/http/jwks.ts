@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Logger } from '../core/log.js';
+import { isJsonObject, type JsonObject } from '../core/object.js';
 
 /**
  * Supabase's signing keys: the public keys of a project's asymmetric JWT signing keys, published as a
@@ -37,7 +38,7 @@ export interface KeySource {
 
 const JwksSchema = z.object({ keys: z.array(z.unknown()) });
 
-type Jwk = Record<string, unknown>;
+type Jwk = JsonObject;
 
 const IMPORT_PARAMS: Record<SigningAlgorithm, RsaHashedImportParams | EcKeyImportParams | Algorithm> = {
   RS256: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
@@ -149,7 +150,8 @@ export class JwksKeySet implements KeySource {
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const parsed = JwksSchema.safeParse(await response.json());
       if (!parsed.success) throw new Error('the answer is not a JWKS ({"keys": [...]})');
-      const imported = await Promise.all(parsed.data.keys.map((jwk) => (jwk !== null && typeof jwk === 'object' ? importSigningKey(jwk as Jwk) : null)));
+      // An entry that is not a JSON object (null, text, an array) is no key: skipped, as unusable keys are.
+      const imported = await Promise.all(parsed.data.keys.map((jwk) => (isJsonObject(jwk) ? importSigningKey(jwk) : null)));
       const keys = new Map(imported.filter((key): key is SigningKey => key !== null).map((key) => [key.kid, key]));
       const changed = keys.size !== this.keys.size || [...keys.keys()].some((kid) => !this.keys.has(kid));
       // What the endpoint says now is the truth: a key it no longer lists (revoked) stops verifying.

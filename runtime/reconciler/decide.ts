@@ -27,6 +27,12 @@ import type { Hook } from './hooks.js';
 /** The source of the reconciler's own events on the feed. */
 export const RECONCILER_SOURCE = 'github.reconciler';
 
+/**
+ * The kind of the event that stops a pass when GitHub says wait: feed-events.ts writes it and
+ * known-events.ts reads the newest one back, so the name lives here, with the source, in pure code.
+ */
+export const RATE_LIMITED_KIND = 'reconcile.rate_limited';
+
 export interface DeliveryGroup {
   guid: string;
   /** Every listed attempt of this GUID, newest first. */

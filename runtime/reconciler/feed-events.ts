@@ -13,9 +13,8 @@
 import { type NewEvent } from '../events/new-event.js';
 import type { EventStatus } from '../events/schema.js';
 import { UNSET_VTID } from '@vitana/vtid';
-import { abandonKeyOf, RECONCILER_SOURCE, redeliveryKeyOf, type DeliveryGroup } from './decide.js';
+import { abandonKeyOf, RATE_LIMITED_KIND, RECONCILER_SOURCE, redeliveryKeyOf, type DeliveryGroup } from './decide.js';
 import { repoOf, type Hook } from './hooks.js';
-import { RATE_LIMITED_KIND } from './known-events.js';
 import { SYSTEM_TENANT } from '../core/caller.js';
 
 function reconcilerEvent(fields: {

@@ -6,13 +6,11 @@
 import { batchAsRole } from '../db/as-role.js';
 import type { Database } from '../core/database.js';
 import { existingKeysStatement, listEventsStatement, readEvents, type EventKey } from '../events/repository.js';
-import { keyString, RECONCILER_SOURCE } from './decide.js';
+import { keyString, RATE_LIMITED_KIND, RECONCILER_SOURCE } from './decide.js';
 import { serviceIdentity } from '../core/caller.js';
 
 /** The reconciler writes and reads as the service role; `sub` names it in the database's view. */
 export const RECONCILER_IDENTITY = serviceIdentity('github-reconciler');
-
-export const RATE_LIMITED_KIND = 'reconcile.rate_limited';
 
 /** keyString of every key in `keys` that OASIS holds an event for. */
 export async function findExistingKeys(db: Database, keys: readonly EventKey[]): Promise<Set<string>> {

@@ -1,5 +1,6 @@
 import type { EventStatus, OasisEvent } from '../events/schema.js';
 import { earliestCommit, firstTime, parseTime, type PayloadTimes } from './event-times.js';
+import { asObject } from '../core/object.js';
 
 /**
  * Which step of a task's timeline an event belongs to, and what it says about that step. Pure.
@@ -248,7 +249,8 @@ function cloudRunDeploy(event: TimelineEvent, ts: number): Contribution {
   const meta = event.metadata;
   const service = str(meta, 'service') ?? 'unknown service';
   const revision = str(meta, 'revision');
-  const operation = meta.operation && typeof meta.operation === 'object' ? str(meta.operation as Meta, 'id') : null;
+  const operationMeta = asObject(meta.operation);
+  const operation = operationMeta ? str(operationMeta, 'id') : null;
   const role: MarkRole = event.status === 'in_progress' ? 'start' : TERMINAL.has(event.status) ? 'end' : 'point';
   const state = event.status === 'in_progress' ? 'accepted' : event.status === 'success' ? 'ready' : event.status === 'failure' ? 'failed' : event.status;
   return {

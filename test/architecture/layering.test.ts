@@ -51,7 +51,18 @@ const LEAF = 'export const x = 1;\n';
 
 /** Laid out like runtime/: the imports each rule must refuse, and some it must allow. */
 const SCRATCH_TREE: Record<string, string> = {
-  'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true } }),
+  // The workspace packages resolve by name to their sources, as in the repository's tsconfig.
+  'tsconfig.json': JSON.stringify({
+    compilerOptions: {
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      paths: {
+        '@vitana/vtid': ['./runtime/packages/vtid/src/index.ts'],
+        '@vitana/agent-heartbeat': ['./runtime/packages/agent-heartbeat/src/index.ts'],
+      },
+    },
+  }),
   'runtime/core/log.ts': LEAF,
   'runtime/db/pool.ts': LEAF,
   'runtime/http/errors.ts': LEAF,
@@ -60,9 +71,15 @@ const SCRATCH_TREE: Record<string, string> = {
   'runtime/events/repository.ts': LEAF,
   'runtime/gateway/config.ts': LEAF,
   'runtime/packages/vtid/src/index.ts': LEAF,
+  'runtime/packages/agent-heartbeat/src/index.ts': LEAF,
   'infra/config.ts': LEAF,
   // Refused, one rule each.
   'runtime/core/uses-feature.ts': importing('../events/writer.js'),
+  // Core uses only the VTID grammar of the packages, even by name.
+  'runtime/core/uses-heartbeat.ts': importing('@vitana/agent-heartbeat'),
+  // A package's internals by a relative path: from a feature, and from another package.
+  'runtime/agents/beats-by-path.ts': importing('../packages/agent-heartbeat/src/send-beat.js'),
+  'runtime/packages/agent-heartbeat/src/send-beat.ts': importing('../../vtid/src/index.js'),
   'runtime/db/uses-http.ts': importing('../http/errors.js'),
   'runtime/http/uses-feature.ts': importing('../events/writer.js'),
   'runtime/service/uses-db.ts': importing('../db/pool.js'),
@@ -85,12 +102,15 @@ const SCRATCH_TREE: Record<string, string> = {
   // Not a domain module: may read the clock.
   'runtime/metrics/repository.ts': 'export const x = Date.now();\n',
   'runtime/gateway/app.ts': importing('../../infra/config.js'),
-  'runtime/packages/agent-heartbeat/src/task.ts': importing('../../vtid/src/index.js', '../../../http/errors.js'),
+  'runtime/packages/agent-heartbeat/src/start-heartbeat.ts': importing('@vitana/vtid', '../../../http/errors.js'),
   'runtime/packages/vtid/src/logs.ts': importing('../../../core/log.js'),
   'runtime/agents/a.ts': importing('./b.js'),
   'runtime/agents/b.ts': importing('./a.js'),
   'runtime/board/missing.ts': importing('./nowhere.js'),
-  // Allowed: a declared seam, a process using service/, the composition root, a type-only import.
+  // Allowed: a declared seam, a process using service/, the composition root, a type-only import,
+  // the packages by name (core: the VTID grammar; a feature: the heartbeat client too).
+  'runtime/core/schemas.ts': importing('@vitana/vtid'),
+  'runtime/agents/names-the-client.ts': importing('@vitana/agent-heartbeat'),
   'runtime/timeline/reads-events.ts': importing('../events/repository.js'),
   'runtime/watcher/start.ts': importing('../service/serve.js'),
   'runtime/gateway/start.ts': importing('../events/writer.js', '../db/pool.js', '../service/serve.js'),
@@ -100,10 +120,11 @@ const SCRATCH_TREE: Record<string, string> = {
 
 const EXPECTED_VIOLATIONS: Array<{ rule: string; from: string; to: string | ReturnType<typeof expect.stringMatching> }> = [
   { rule: 'core-uses-no-feature', from: 'runtime/core/uses-feature.ts', to: 'runtime/events/writer.ts' },
+  { rule: 'core-uses-no-feature', from: 'runtime/core/uses-heartbeat.ts', to: 'runtime/packages/agent-heartbeat/src/index.ts' },
   { rule: 'db-uses-only-core', from: 'runtime/db/uses-http.ts', to: 'runtime/http/errors.ts' },
   { rule: 'domain-is-pure', from: 'runtime/metrics/figures.ts', to: expect.stringMatching(/(^|\/)node_modules\/hono\//) },
   { rule: 'domain-is-pure', from: 'runtime/metrics/window.ts', to: 'runtime/metrics/repository.ts' },
-  { rule: 'heartbeat-imports-nothing-from-gateway', from: 'runtime/packages/agent-heartbeat/src/task.ts', to: 'runtime/http/errors.ts' },
+  { rule: 'heartbeat-imports-nothing-from-gateway', from: 'runtime/packages/agent-heartbeat/src/start-heartbeat.ts', to: 'runtime/http/errors.ts' },
   { rule: 'http-uses-only-core-and-db', from: 'runtime/http/uses-feature.ts', to: 'runtime/events/writer.ts' },
   // A cycle is reported once, at the module where the cruise entered it.
   { rule: 'no-circular', from: 'runtime/agents/a.ts', to: 'runtime/agents/b.ts' },
@@ -111,7 +132,9 @@ const EXPECTED_VIOLATIONS: Array<{ rule: string; from: string; to: string | Retu
   { rule: 'no-unresolvable-import', from: 'runtime/board/missing.ts', to: './nowhere.js' },
   { rule: 'nothing-imports-the-composition-root', from: 'runtime/metrics/reads-config.ts', to: 'runtime/gateway/config.ts' },
   // The heartbeat package is a package too: what it imports from the gateway breaks both rules.
-  { rule: 'packages-stand-alone', from: 'runtime/packages/agent-heartbeat/src/task.ts', to: 'runtime/http/errors.ts' },
+  { rule: 'packages-by-name-only', from: 'runtime/agents/beats-by-path.ts', to: 'runtime/packages/agent-heartbeat/src/send-beat.ts' },
+  { rule: 'packages-by-name-only', from: 'runtime/packages/agent-heartbeat/src/send-beat.ts', to: 'runtime/packages/vtid/src/index.ts' },
+  { rule: 'packages-stand-alone', from: 'runtime/packages/agent-heartbeat/src/start-heartbeat.ts', to: 'runtime/http/errors.ts' },
   { rule: 'packages-stand-alone', from: 'runtime/packages/vtid/src/logs.ts', to: 'runtime/core/log.ts' },
   { rule: 'runtime-never-imports-infra', from: 'runtime/gateway/app.ts', to: 'infra/config.ts' },
   { rule: 'service-only-for-processes', from: 'runtime/board/serves.ts', to: 'runtime/service/serve.ts' },
@@ -139,8 +162,15 @@ describe('each rule bites', () => {
   });
 
   it('dependency-cruiser names exactly the rules each forbidden import breaks, and lets the allowed ones through', async () => {
-    const { violations } = await cruise(scratch, ['runtime']);
+    const { violations, imports } = await cruise(scratch, ['runtime']);
     expect(violations.sort(byRuleThenFrom)).toEqual(EXPECTED_VIOLATIONS);
+    // The imports by package name were let through as the package's sources, not missed elsewhere.
+    expect([...imports].filter((edge) => edge.includes('-> runtime/packages/') && !edge.startsWith('runtime/packages/')).sort()).toEqual([
+      'runtime/agents/beats-by-path.ts -> runtime/packages/agent-heartbeat/src/send-beat.ts',
+      'runtime/agents/names-the-client.ts -> runtime/packages/agent-heartbeat/src/index.ts',
+      'runtime/core/schemas.ts -> runtime/packages/vtid/src/index.ts',
+      'runtime/core/uses-heartbeat.ts -> runtime/packages/agent-heartbeat/src/index.ts',
+    ]);
   });
 
   it('ESLint names domain-clock for each clock read in a domain module, even one an eslint-disable comment hides', async () => {

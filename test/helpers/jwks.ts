@@ -54,13 +54,15 @@ export interface JwksServer {
   requests(): number;
   /** The keys served from now on. */
   setKeys(keys: TestSigningKey[]): void;
+  /** The `keys` entries served from now on, as given: for a set holding entries that are not keys at all. */
+  setEntries(entries: unknown[]): void;
   /** `down`: every request answers 503 (an outage of the endpoint). */
   setDown(down: boolean): void;
   close(): Promise<void>;
 }
 
 export async function startJwksServer(keys: TestSigningKey[]): Promise<JwksServer> {
-  let served = keys;
+  let served: unknown[] = keys.map((key) => key.jwk);
   let down = false;
   let count = 0;
   const server: Server = createServer((req, res) => {
@@ -70,7 +72,7 @@ export async function startJwksServer(keys: TestSigningKey[]): Promise<JwksServe
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=600' });
-    res.end(JSON.stringify({ keys: served.map((key) => key.jwk) }));
+    res.end(JSON.stringify({ keys: served }));
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -79,7 +81,10 @@ export async function startJwksServer(keys: TestSigningKey[]): Promise<JwksServe
     url: `http://127.0.0.1:${port}/auth/v1/.well-known/jwks.json`,
     requests: () => count,
     setKeys: (next) => {
-      served = next;
+      served = next.map((key) => key.jwk);
+    },
+    setEntries: (entries) => {
+      served = entries;
     },
     setDown: (value) => {
       down = value;

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { signingAlgorithmOf } from '../../runtime/http/jwks.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryLogger } from '../../runtime/core/log.js';
+import { JwksKeySet, signingAlgorithmOf } from '../../runtime/http/jwks.js';
+import { startJwksServer, testSigningKey, type JwksServer } from '../helpers/jwks.js';
 
 /** Which algorithm a published key may verify: derived from the key, a stated `alg` may only agree. */
 describe('signingAlgorithmOf', () => {
@@ -22,5 +24,26 @@ describe('signingAlgorithmOf', () => {
     ['no kid', { kty: 'RSA' }],
   ])('%s verifies nothing', (_name, jwk) => {
     expect(signingAlgorithmOf(jwk)).toBeNull();
+  });
+});
+
+/** A published set read over HTTP: entries that are not JSON objects are no keys, and spoil nothing. */
+describe('JwksKeySet', () => {
+  const key = testSigningKey('ES256', 'kid-es');
+  let server: JwksServer;
+  beforeAll(async () => {
+    server = await startJwksServer([]);
+  });
+  afterAll(() => server.close());
+
+  it('skips an array, null, text and a number in `keys`, and still verifies with the key beside them', async () => {
+    // The array even holds the key: a list of keys is not a key.
+    server.setEntries([[key.jwk], null, 'kid-es', 7, key.jwk]);
+    const logger = createMemoryLogger();
+    const keys = new JwksKeySet({ url: server.url, cacheMs: 60_000, cooldownMs: 60_000, logger });
+    const found = await keys.lookup('kid-es');
+    expect(found).toMatchObject({ outcome: 'found', key: { kid: 'kid-es', alg: 'ES256' } });
+    expect(logger.lines.filter((line) => line.message === 'signing keys loaded')).toMatchObject([{ kids: ['kid-es'], skipped: 4 }]);
+    expect(await keys.lookup('0')).toEqual({ outcome: 'unknown_kid' });
   });
 });
