@@ -108,6 +108,7 @@ const DOMAIN_MODULES = [
   'runtime/core/refusal.ts',
   'runtime/core/storable.ts',
   'runtime/core/text.ts',
+  'runtime/core/zod-issues.ts',
   'runtime/events/bounds.ts',
   'runtime/events/new-event.ts',
   'runtime/events/page.ts',

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../core/log.js';
-import { shuttingDown } from './errors.js';
+import { DatabaseStoppingError } from './errors.js';
 import type { Database, Listener, ListenOptions, QueryResult, Queryable, Session, Statement } from '../core/database.js';
 
 // bigint ids fit in a JS number for any realistic table; parse them so both backends return numbers.
@@ -57,12 +57,12 @@ class Checkouts {
   ) {}
 
   async checkout(): Promise<{ client: pg.PoolClient; release: () => void }> {
-    if (this.refusing) throw shuttingDown();
+    if (this.refusing) throw new DatabaseStoppingError();
     const client = await this.pool.connect();
     // Shutdown began while this request waited for a connection: send nothing.
     if (this.refusing) {
       client.release();
-      throw shuttingDown();
+      throw new DatabaseStoppingError();
     }
     const onError = (error: Error) => this.logger.warn('database connection lost while in use', { error: error.message });
     client.on('error', onError);

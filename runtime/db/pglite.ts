@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { lockDataFolder } from './data-folder-lock.js';
-import { shuttingDown } from './errors.js';
+import { DatabaseStoppingError } from './errors.js';
 import type { Database, Listener, QueryResult, Queryable, Session, Statement } from '../core/database.js';
 
 export interface PgliteOptions {
@@ -44,7 +44,7 @@ export async function createPgliteDatabase(options: PgliteOptions = {}): Promise
   let refusing = false;
   const transaction = <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> =>
     db.transaction((tx) => {
-      if (refusing) throw shuttingDown();
+      if (refusing) throw new DatabaseStoppingError();
       return fn(queryable(tx));
     });
 

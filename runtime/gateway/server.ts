@@ -1,7 +1,7 @@
 import { loadConfig } from './config.js';
 import { resolveSecrets } from './local-secrets.js';
 import { createLogger } from '../core/log.js';
-import { startupRefusal } from '../service/startup-refusal.js';
+import { runProcess } from '../service/run-process.js';
 import { stopOnSignals } from '../service/stop-on-signals.js';
 import { localOperatorToken, localWelcome } from './local-welcome.js';
 import { startGateway } from './start.js';
@@ -19,11 +19,4 @@ async function main(): Promise<void> {
   logger.info('gateway listening', { port: gateway.port, database: gateway.db.kind, publicRead: config.publicRead });
 }
 
-main().catch((error: unknown) => {
-  // A refusal a user can act on (a bad setting, a taken port) is one line; anything else is our bug or
-  // an outage, with its stack.
-  const refusal = startupRefusal(error);
-  if (refusal) logger.log('CRITICAL', refusal);
-  else logger.log('CRITICAL', 'gateway failed to start', { error });
-  process.exit(1);
-});
+runProcess(main, { logger, failure: 'gateway failed to start' });

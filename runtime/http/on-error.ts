@@ -1,5 +1,5 @@
 import type { HttpBindings } from '@hono/node-server';
-import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import type { Context, Env, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import type { AppEnv } from './env.js';
@@ -66,7 +66,12 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
   return c.json(errorBody('internal', 'internal error'), 500);
 };
 
+/** The 404 for a path no route serves, the same in every service (the watcher and the reconciler have no request log to tell). */
+export function answerNoRoute<E extends Env>(c: Context<E>): Response {
+  return c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404);
+}
+
 export const onNotFound: NotFoundHandler<AppEnv> = (c: Context<AppEnv>) => {
   c.set('errorCode', 'not_found');
-  return c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404);
+  return answerNoRoute(c);
 };

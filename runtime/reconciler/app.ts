@@ -9,7 +9,7 @@
  * outage is a 5xx (503); nothing is lost, the next pass sees the same deliveries.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { errorBody } from '../http/errors.js';
+import { answerNoRoute } from '../http/on-error.js';
 import { answerPassFailure, reconcilerHealth, runPass } from './reconciler.handlers.js';
 import { healthRoute, reconcileRoute, type ReconcilerContext, type ReconcilerEnv } from './reconciler.routes.js';
 
@@ -23,6 +23,6 @@ export function createReconcilerApp(deps: ReconcilerContext): OpenAPIHono<Reconc
   app.openapi(reconcileRoute, runPass);
   app.openapi(healthRoute, reconcilerHealth);
   app.onError(answerPassFailure);
-  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.notFound(answerNoRoute);
   return app;
 }

@@ -5,7 +5,7 @@
  * hook could not be read, 1 on a bad setting or a failure.
  */
 import { createLogger } from '../core/log.js';
-import { startupRefusal } from '../service/startup-refusal.js';
+import { runProcess } from '../service/run-process.js';
 import { describeConfig, loadReconcilerConfig } from './config.js';
 import { composeReconciler } from './start.js';
 
@@ -25,12 +25,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const refusal = startupRefusal(error);
-    if (refusal) logger.log('CRITICAL', refusal);
-    else logger.log('CRITICAL', 'reconcile pass failed', { error });
-    process.exit(1);
-  },
-);
+runProcess(main, { logger, failure: 'reconcile pass failed' });

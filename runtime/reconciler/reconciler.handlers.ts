@@ -1,8 +1,7 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { ErrorHandler } from 'hono';
-import { isDatabaseUnavailable } from '../db/errors.js';
-import { WriteOutcomeUnknownError, WriteTimeoutError } from '../db/write-budget.js';
 import { errorBody } from '../http/errors.js';
+import { failedForWantOfDatabase } from '../http/write-errors.js';
 import type { PassResult } from './pass.js';
 import type { healthRoute, reconcileRoute, ReconcilerEnv } from './reconciler.routes.js';
 
@@ -18,7 +17,7 @@ export const reconcilerHealth: RouteHandler<typeof healthRoute, ReconcilerEnv> =
   c.json({ ok: true as const, service: 'delivery-reconciler' as const }, 200);
 
 export const answerPassFailure: ErrorHandler<ReconcilerEnv> = (error, c) => {
-  const unavailable = error instanceof WriteTimeoutError || error instanceof WriteOutcomeUnknownError || isDatabaseUnavailable(error);
+  const unavailable = failedForWantOfDatabase(error);
   c.var.reconciler.logger.error(unavailable ? 'pass failed: OASIS database unavailable' : 'pass failed unexpectedly', { path: c.req.path, error });
   if (unavailable) {
     return c.json(errorBody('database_unavailable', 'the OASIS database is unavailable; the next pass covers the same deliveries'), 503, { 'Retry-After': '60' });

@@ -4,7 +4,7 @@
  * setting is one CRITICAL log line naming it, and exit code 1.
  */
 import { createLogger } from '../core/log.js';
-import { startupRefusal } from '../service/startup-refusal.js';
+import { runProcess } from '../service/run-process.js';
 import { stopOnSignals } from '../service/stop-on-signals.js';
 import { describeConfig, loadReconcilerConfig } from './config.js';
 import { startReconciler } from './start.js';
@@ -22,9 +22,4 @@ async function main(): Promise<void> {
   logger.info('reconciler listening', { port: reconciler.port, ...describeConfig(config) });
 }
 
-main().catch((error: unknown) => {
-  const refusal = startupRefusal(error);
-  if (refusal) logger.log('CRITICAL', refusal);
-  else logger.log('CRITICAL', 'delivery reconciler failed to start', { error });
-  process.exit(1);
-});
+runProcess(main, { logger, failure: 'delivery reconciler failed to start' });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Refusal } from '../core/refusal.js';
+import { describeIssues } from '../core/zod-issues.js';
 
 /**
  * One way to read a service's environment (the gateway, the deploy watcher, the delivery reconciler):
@@ -38,7 +39,7 @@ export interface DefineEnvOptions {
 export function defineEnv<Schema extends z.ZodType>(schema: Schema, options: DefineEnvOptions): (env: EnvSource) => z.output<Schema> {
   return (env) => {
     const parsed = schema.safeParse(withoutBlanks(env));
-    if (!parsed.success) throw new options.error(`${options.subject}: ${describeSettingIssues(parsed.error.issues)}`);
+    if (!parsed.success) throw new options.error(`${options.subject}: ${describeIssues(parsed.error.issues, { afterPath: ' ' })}`);
     return parsed.data;
   };
 }
@@ -47,19 +48,6 @@ function withoutBlanks(env: EnvSource): Record<string, string> {
   const set: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) if (value !== undefined && value.trim() !== '') set[name] = value;
   return set;
-}
-
-/**
- * Zod issues -> `NAME message; NAME message`. Not z.prettifyError(): it writes two lines per issue
- * ("✖ message", "→ at NAME"), and a start-up refusal is one log line.
- */
-function describeSettingIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((issue) => {
-      const name = issue.path.map(String).join('.');
-      return name ? `${name} ${issue.message}` : issue.message;
-    })
-    .join('; ');
 }
 
 /** An integer in [min, max]; unset, `fallback`. */

@@ -5,7 +5,7 @@
  * Scheduler records a failed attempt; nothing is lost, the next poll covers the same window.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { errorBody } from '../http/errors.js';
+import { answerNoRoute } from '../http/on-error.js';
 import { answerPollFailure, runPoll, watcherHealth } from './watcher.handlers.js';
 import { healthRoute, pollRoute, type WatcherContext, type WatcherEnv } from './watcher.routes.js';
 
@@ -21,6 +21,6 @@ export function createWatcherApp(deps: WatcherAppDeps): OpenAPIHono<WatcherEnv> 
   app.openapi(pollRoute, runPoll);
   app.openapi(healthRoute, watcherHealth);
   app.onError(answerPollFailure);
-  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.notFound(answerNoRoute);
   return app;
 }

@@ -3,7 +3,7 @@
  * SIGTERM (Cloud Run) or SIGINT. A bad setting is one CRITICAL log line naming it, and exit code 1.
  */
 import { createLogger } from '../core/log.js';
-import { startupRefusal } from '../service/startup-refusal.js';
+import { runProcess } from '../service/run-process.js';
 import { stopOnSignals } from '../service/stop-on-signals.js';
 import { loadWatcherConfig } from './config.js';
 import { startWatcher } from './start.js';
@@ -26,9 +26,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((error: unknown) => {
-  const refusal = startupRefusal(error);
-  if (refusal) logger.log('CRITICAL', refusal);
-  else logger.log('CRITICAL', 'deploy watcher failed to start', { error });
-  process.exit(1);
-});
+runProcess(main, { logger, failure: 'deploy watcher failed to start' });
