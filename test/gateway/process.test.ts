@@ -113,7 +113,7 @@ describe('gateway process', () => {
     const env = { OASIS_DATA_DIR: dataDir, SUPABASE_JWT_SECRET: '', GITHUB_WEBHOOK_SECRET: '' };
     const first = await spawnGateway({ env });
     running.push(first);
-    const banner = first.stderr();
+    const banner = await first.waitForStderr(/    npm run demo\n/);
     const token = /export GW=\S+ TOKEN=(\S+)/.exec(banner)?.[1];
     expect(token).toBeDefined();
     // The console link carries the token: opened as printed, the page is authorised.
@@ -137,7 +137,7 @@ describe('gateway process', () => {
     // Same data directory: same secret, so the first token still works, and the event is still there.
     const second = await spawnGateway({ env });
     running.push(second);
-    expect(second.stderr()).toMatch(/Reused from the first start .*SUPABASE_JWT_SECRET, GITHUB_WEBHOOK_SECRET/);
+    expect(await second.waitForStderr(/Reused from the first start/)).toMatch(/Reused from the first start .*SUPABASE_JWT_SECRET, GITHUB_WEBHOOK_SECRET/);
     expect(second.stderr()).not.toContain('Generated for local use');
     const list = await fetch(`${second.url}/api/v1/oasis/events?source=demo`, { headers: { authorization: `Bearer ${token}` } });
     expect(list.status).toBe(200);

@@ -21,6 +21,11 @@ export interface GatewayProcess {
   logs: Array<Record<string, unknown>>;
   /** stderr text so far (the local welcome banner goes there). */
   stderr(): string;
+  /**
+   * stderr once it matches `pattern`. The server writes its banner before it logs that it listens, but
+   * stderr and stdout are two pipes: the parent may read the "listening" line first.
+   */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Sends a signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   exited: Promise<number | null>;
@@ -105,6 +110,14 @@ export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayP
     child,
     logs,
     stderr: () => stderr,
+    waitForStderr: async (pattern, timeoutMs = 10_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(stderr)) {
+        if (Date.now() > deadline) throw new Error(`stderr did not match ${pattern} within ${timeoutMs} ms: ${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return stderr;
+    },
     exited,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode !== null || child.signalCode !== null) {

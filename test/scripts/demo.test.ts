@@ -88,7 +88,7 @@ beforeAll(async () => {
   gateway = await spawnGateway({ env: { OASIS_DATA_DIR: dataDir, SUPABASE_JWT_SECRET: '', GITHUB_WEBHOOK_SECRET: '' } });
   await launching;
   // The service-role token the banner prints, as a user copies it.
-  token = /export GW=\S+ TOKEN=(\S+)/.exec(gateway.stderr())![1]!;
+  token = /export GW=\S+ TOKEN=(\S+)/.exec(await gateway.waitForStderr(/export GW=\S+ TOKEN=\S+/))![1]!;
   if (browser) {
     page = await browser.newPage();
     await page.goto(`${gateway.url}/?access_token=${token}`);
