@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { createLogger } from '../core/log.js';
 import { startupRefusal } from '../service/startup-refusal.js';
 import { projectRoot } from '../core/project-root.js';
@@ -18,7 +18,7 @@ try {
     await db.close();
   }
 } catch (error) {
-  const refusal = error instanceof ConfigError ? error.message : startupRefusal(error);
-  logger.log('CRITICAL', refusal ?? `migration failed: ${(error as Error).message}`);
+  // A bad setting (ConfigError is a Refusal) or a data folder in use is its one sentence.
+  logger.log('CRITICAL', startupRefusal(error) ?? `migration failed: ${(error as Error).message}`);
   process.exit(1);
 }
