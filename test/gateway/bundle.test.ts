@@ -22,6 +22,14 @@ let build: LaidOutStage;
 let image: LaidOutStage;
 const assembleImage = () => image.dir;
 
+/** The user the image test switches to may not reach this checkout's Node (a private home folder): a copy it can run. */
+function nodeReachableByAnyone(): string {
+  const dir = tempDir('oasis-node-');
+  chmodSync(dir, 0o755);
+  copyFileSync(process.execPath, join(dir, 'node'));
+  return join(dir, 'node');
+}
+
 // The folders go after every process that used them has stopped (those stop in afterEach/afterAll).
 afterAll(removeTempDirs);
 describe('bundled services', () => {
@@ -93,16 +101,13 @@ describe('bundled services', () => {
     // files, so this also proves the service writes nothing under /app.
     expect(stageUser(runtime)).not.toBe('root');
     const unprivileged = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    // That user may not reach this checkout's Node (a private home folder): a copy beside the image.
-    const nodeDir = tempDir('oasis-node-');
-    chmodSync(nodeDir, 0o755);
-    copyFileSync(process.execPath, join(nodeDir, 'node'));
+    const node = unprivileged.uid === undefined ? process.execPath : nodeReachableByAnyone();
     const [command, ...args] = execForm(runtime, 'CMD');
     expect(command).toBe('node');
     const database = await createPgDatabaseUrl();
     try {
       const gateway = await spawnGateway({
-        command: [join(nodeDir, 'node'), ...args],
+        command: [node, ...args],
         cwd: image.dir,
         ...unprivileged,
         // The stage's ENV, then what Cloud Run and the stack's secrets give it; PORT is Cloud Run's to set.
@@ -114,7 +119,7 @@ describe('bundled services', () => {
       const [probe, ...probeArgs] = execForm(runtime, 'HEALTHCHECK');
       expect(probe).toBe('node');
       const healthcheck = () =>
-        spawnSync(join(nodeDir, 'node'), probeArgs, { cwd: image.dir, env: { PATH: process.env.PATH, PORT: String(gateway.port) }, timeout: 10_000 }).status;
+        spawnSync(node, probeArgs, { cwd: image.dir, env: { PATH: process.env.PATH, PORT: String(gateway.port) }, timeout: 10_000 }).status;
       expect(healthcheck()).toBe(0);
       expect(await gateway.stop('SIGTERM')).toBe(0);
       expect(healthcheck()).toBe(1);
