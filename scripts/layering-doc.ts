@@ -13,6 +13,10 @@ export const RULES_START = '<!-- layering-rules:start (generated from layering.c
 export const RULES_END = '<!-- layering-rules:end -->';
 
 const LayeringSchema = z.object({
+  CORE: z.string(),
+  PLATFORM_LAYERS: z.array(z.object({ folder: z.string(), mayUse: z.array(z.string()), rule: z.string() })),
+  COMPOSITION_ROOT: z.string(),
+  PACKAGES: z.string(),
   FEATURES: z.array(z.string()),
   PROCESS_FEATURES: z.array(z.string()),
   SEAMS: z.array(z.object({ from: z.string(), to: z.string(), why: z.string() })),

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ARCHITECTURE_DOC, loadLayering, renderRulesSection, rulesSectionOf } from '../../scripts/layering-doc.js';
+import { ARCHITECTURE_DOC, loadLayering, renderRulesSection, ROOT, rulesSectionOf, type Layering } from '../../scripts/layering-doc.js';
 
 /**
  * docs/ARCHITECTURE.md lists exactly the rules, seams and domain modules the checkers enforce: its
@@ -15,4 +16,25 @@ describe('docs/ARCHITECTURE.md', () => {
     for (const rule of layering.RULES) expect(section).toContain(`| \`${rule.name}\` |`);
     for (const seam of layering.SEAMS) expect(section).toContain(`| ${seam.from} | \`runtime/${seam.to}\` |`);
   });
+
+  it("maps every runtime/ folder, each as the kind of room the checker treats it as", () => {
+    const layering = loadLayering();
+    const folders = readdirSync(join(ROOT, 'runtime'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `runtime/${e.name}`);
+    const kinds = new Map<string, string>();
+    for (const [, folder, kind] of readFileSync(ARCHITECTURE_DOC, 'utf8').matchAll(/^\| `(runtime\/[\w-]+)\/` \| ([^|]+) \|/gm)) kinds.set(folder!, kind!.trim());
+    expect([...kinds.keys()].sort()).toEqual(folders.sort());
+    for (const folder of folders) expect(kinds.get(folder), folder).toBe(expectedKind(layering, folder));
+  });
 });
+
+/** The kind of a runtime/ folder as layering.cjs defines it, in the words of the folder map. */
+function expectedKind(layering: Layering, folder: string): string {
+  if (folder === layering.CORE) return 'core';
+  if (folder === layering.COMPOSITION_ROOT) return 'composition root';
+  if (folder === layering.PACKAGES) return 'packages';
+  const layer = layering.PLATFORM_LAYERS.find((l) => l.folder === folder);
+  if (layer) return `platform layer (uses ${layer.mayUse.map((f) => f.replace(/^runtime\//, '')).join(', ')})`;
+  const feature = folder.replace(/^runtime\//, '');
+  if (layering.FEATURES.includes(feature)) return layering.PROCESS_FEATURES.includes(feature) ? 'feature, own process' : 'feature';
+  return 'not in layering.cjs';
+}
